@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): clusterflow against the raw SpiffWorkflow engine, measured in one run."""

@@ -1,0 +1,312 @@
+"""Running workflows: start, run until waiting, complete, timers, messages.
+
+An :class:`Engine` is created once per worker and shared by its threads; it
+holds no per-instance state. Every call either finishes cleanly or raises an
+:class:`~engine.errors.EngineError`; after an error the caller must throw the
+workflow object away and restore it from storage (SpiffWorkflow leaves a
+failed task in ERROR and does not roll back).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Mapping
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessage
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .calendar import WorkingCalendar
+from .clock import Clock
+from .compaction import compact
+from .errors import EngineError, InvalidTaskData, MessageNotDeliverable, ScriptError, TaskError, TaskNotReady
+from .registry import SpecSet
+from .sandbox import SandboxedEnvironment
+from .script_helpers import script_helpers
+from .serialization import StateSerializer
+from .timers import due_after
+
+STATE_NAMES = {
+    TaskState.READY: "ready",
+    TaskState.STARTED: "started",
+    TaskState.COMPLETED: "completed",
+    TaskState.CANCELLED: "cancelled",
+    TaskState.ERROR: "error",
+    TaskState.WAITING: "waiting",
+    TaskState.FUTURE: "future",
+    TaskState.LIKELY: "likely",
+    TaskState.MAYBE: "maybe",
+}
+
+
+@dataclass(frozen=True)
+class UserTask:
+    """A user or manual task as the inbox needs it."""
+
+    id: str
+    element_id: str
+    name: str
+    process_id: str
+    role: str | None
+    form: str | None
+    due: datetime | None
+    state: str
+    instructions: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    element_id: str
+    name: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    task_id: str
+    element_id: str
+    name: str
+    correlation: dict[str, Any]
+
+
+class ClusterflowScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine, sandboxed, carrying the injected clock (read by timers)."""
+
+    def __init__(self, clock: Clock, environment: SandboxedEnvironment) -> None:
+        super().__init__(environment=environment)
+        self.clock = clock
+
+
+class Engine:
+    """The process engine: one per worker, shared by threads."""
+
+    def __init__(self, clock: Clock, *, calendar: WorkingCalendar | None = None,
+                 script_time_limit: float = 1.0) -> None:
+        self.clock = clock
+        self.calendar = calendar or WorkingCalendar.iran()
+        environment = SandboxedEnvironment(script_helpers(clock, self.calendar), time_limit=script_time_limit)
+        self.script_engine = ClusterflowScriptEngine(clock, environment)
+        self.serializer = StateSerializer()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self, spec_set: SpecSet, process_id: str, data: Mapping[str, Any] | None = None) -> BpmnWorkflow:
+        """A new instance of ``process_id`` with ``data``, run until it waits.
+
+        :raise UnknownProcess, InvalidTaskData, TaskError:
+        """
+        spec, subprocesses = spec_set.spec_for(process_id)
+        initial = self._check_data(data or {})
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=self.script_engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(initial)
+        self.run(workflow)
+        return workflow
+
+    def run(self, workflow: BpmnWorkflow) -> None:
+        """Run every engine task that can run, then stamp due dates on new user tasks.
+
+        :raise TaskError: a script, condition or decision failed; naming its element.
+        """
+        try:
+            workflow.do_engine_steps()
+            for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+                if task._get_internal_data("due") is None:
+                    self._stamp_due(task)
+        except EngineError:
+            raise
+        except SpiffWorkflowException as exc:
+            raise _task_error(exc) from exc
+        except Exception as exc:  # noqa: BLE001 — anything else a process can trigger is still a task error
+            raise TaskError(f"{type(exc).__name__}: {exc}") from exc
+
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any] | None = None) -> UserTask:
+        """Complete a ready user task with ``data`` and run on until the workflow waits.
+
+        :raise TaskNotReady: no such task, or it is not a ready user task.
+        :raise InvalidTaskData: ``data`` is not JSON.
+        :raise TaskError: the run after it failed.
+        """
+        task = self._get(workflow, task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is {STATE_NAMES.get(task.state, task.state)}, not ready")
+        task.data.update(self._check_data(data or {}))
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise _task_error(exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise TaskError(f"{type(exc).__name__}: {exc}", element_id=task.task_spec.bpmn_id) from exc
+        if task.state == TaskState.ERROR:
+            raise TaskError("the task failed", element_id=task.task_spec.bpmn_id, task_name=task.task_spec.bpmn_name)
+        self.run(workflow)
+        return self.describe(task)
+
+    def fire_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        """Fire every timer that is due by the clock and run on; returns those that fired."""
+        before = {t.task_id: t for t in self.waiting_timers(workflow)}
+        now = self.clock.now()
+        if not any(t.due <= now for t in before.values()):
+            return []
+        try:
+            workflow.refresh_timers()
+        except SpiffWorkflowException as exc:
+            raise _task_error(exc) from exc
+        self.run(workflow)
+        after = {t.task_id: t for t in self.waiting_timers(workflow)}
+        # a cycle timer stays waiting with a later due time: it fired too
+        return [t for tid, t in before.items() if tid not in after or after[tid].due != t.due]
+
+    def deliver_message(self, workflow: BpmnWorkflow, name: str, payload: Any = None) -> None:
+        """Deliver message ``name`` to the workflow, which must be waiting for it.
+
+        :raise MessageNotDeliverable: nothing in the workflow waits for ``name``.
+        """
+        if not any(m.name == name for m in self.waiting_messages(workflow)):
+            raise MessageNotDeliverable(f"this instance is not waiting for message '{name}'")
+        self._check_data({"payload": payload})
+        try:
+            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+        except SpiffWorkflowException as exc:
+            raise _task_error(exc) from exc
+        self.run(workflow)
+
+    # -- reading -------------------------------------------------------------------
+    def open_user_tasks(self, workflow: BpmnWorkflow) -> list[UserTask]:
+        return [self.describe(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def task_state(self, workflow: BpmnWorkflow, task_id: str) -> str | None:
+        """'completed', 'cancelled', ... or None when the task no longer exists (a pruned prediction)."""
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError):
+            return None
+        return STATE_NAMES.get(task.state, str(task.state))
+
+    def task(self, workflow: BpmnWorkflow, task_id: str) -> UserTask:
+        return self.describe(self._get(workflow, task_id))
+
+    def describe(self, task: Any) -> UserTask:
+        spec = task.task_spec
+        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        due = task._get_internal_data("due")
+        return UserTask(
+            id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+            process_id=task.workflow.spec.name, role=spec.lane, form=props.get("form"),
+            due=datetime.fromisoformat(due) if due else None,
+            state=STATE_NAMES.get(task.state, str(task.state)),
+            instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
+            data=self.serializer.to_data(dict(task.data)),
+        )
+
+    def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        timers = []
+        for task in workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):
+                value = value.get("next") if value.get("cycles") != 0 else None
+            if value:
+                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, definition.name,
+                                           TimerEventDefinition.get_datetime(value)))
+        return timers
+
+    def waiting_messages(self, workflow: BpmnWorkflow) -> list[WaitingMessage]:
+        waiting = []
+        for task in workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, BpmnMessage):
+                continue
+            props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+            keys = [k.strip() for k in props.get("correlate", "").split(",") if k.strip()]
+            waiting.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name,
+                                          {k: task.data.get(k) for k in keys}))
+        return waiting
+
+    @staticmethod
+    def is_completed(workflow: BpmnWorkflow) -> bool:
+        return workflow.is_completed()
+
+    # -- persistence ---------------------------------------------------------------
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        """The workflow's state as JSON (specs not included), finished history compacted away.
+
+        :raise InvalidTaskData: something in the task data is not JSON.
+        """
+        compact(workflow)
+        try:
+            return self.serializer.dumps(workflow)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTaskData(f"task data is not JSON: {exc}") from exc
+
+    def loads(self, state: str, spec_set: SpecSet, process_id: str) -> BpmnWorkflow:
+        spec, subprocesses = spec_set.spec_for(process_id)
+        workflow = self.serializer.loads(state, spec, subprocesses)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    # -- helpers -------------------------------------------------------------------
+    def _get(self, workflow: BpmnWorkflow, task_id: str) -> Any:
+        try:
+            return workflow.get_task_from_id(UUID(str(task_id)))
+        except (TaskNotFoundException, ValueError):
+            raise TaskNotReady(f"no task {task_id} in this instance") from None
+
+    def _check_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            raise InvalidTaskData("task data must be a JSON object")
+        try:
+            json.dumps(data, default=_reject)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTaskData(f"task data is not JSON: {exc}") from exc
+        bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k == "typename"]
+        if bad:
+            raise InvalidTaskData(f"task data keys must be identifiers (not 'typename'): {', '.join(map(str, bad))}")
+        return dict(data)
+
+    def _stamp_due(self, task: Any) -> None:
+        props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+        expression = props.get("due")
+        if not expression:
+            return
+        value = self.script_engine.evaluate(task, expression)
+        task._set_internal_data(due=_due_moment(value, self.clock.now()).isoformat())
+
+
+def _due_moment(value: Any, now: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59), timezone.utc)
+    if isinstance(value, (int, float)):
+        return now + timedelta(days=value)
+    try:
+        return due_after(value, now)
+    except Exception as exc:  # noqa: BLE001
+        raise ScriptError(f"a due date must be an ISO 8601 duration, a number of days or a date, not {value!r}") from exc
+
+
+def _reject(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _task_error(exc: SpiffWorkflowException) -> TaskError:
+    task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    element_id = getattr(task_spec, "bpmn_id", None)
+    name = getattr(task_spec, "bpmn_name", None)
+    message = str(exc)
+    notes = getattr(exc, "notes", None) or []
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    where = f"{name or element_id}: " if (name or element_id) else ""
+    return TaskError(f"{where}{message}", element_id=element_id, task_name=name)

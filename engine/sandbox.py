@@ -1,0 +1,217 @@
+"""The sandbox through which SpiffWorkflow evaluates every script and expression.
+
+Script tasks, pre/post scripts, gateway conditions, timer expressions, DMN
+cells and multi-instance expressions all reach :class:`SandboxedEnvironment`.
+Each is compiled by RestrictedPython under :class:`~engine.sandbox_guards.SandboxPolicy`
+(no import, no ``_`` names, no frame or generator introspection, no ``str.format``),
+sees only task data and the vetted helpers, and is stopped after ``time_limit``
+seconds with :class:`~engine.errors.ScriptTimeout`.
+
+Bounded: running time of script code (a tracer checks the deadline on every line
+and opcode of it), and single operations that could explode: ``**``, ``*``, ``<<``
+and ``range()`` (limits in :mod:`engine.sandbox_guards`).
+Not bounded: memory grown step by step (``items.extend(items)`` in a loop); one
+C-level call over big data (``sorted()`` or ``==`` on a million long lists,
+``'x'.ljust(10**9)``); helper functions, which run untraced. Run workers under a
+memory limit, and let only trusted roles deploy BPMN.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+import time
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from types import CodeType, FrameType
+from typing import Any, Literal
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+
+from .errors import ScriptError, ScriptTimeout
+from .sandbox_guards import CATCHABLE, DEFAULT_HELPERS, SandboxPolicy, script_builtins
+
+__all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
+           "make_script_engine"]
+
+SCRIPT_FILENAME = "<script>"  # names script frames, for the tracer and for error lines
+Mode = Literal["eval", "exec"]
+_KIND = {"eval": "Expression", "exec": "Script"}
+_Tracer = Callable[[FrameType, str, Any], Any]
+
+
+class _Deadline(BaseException):
+    """Raised by the tracer. Not an Exception, so no handler a script may write catches it."""
+
+
+@lru_cache(maxsize=1024)
+def compile_script(source: str, mode: Mode) -> CodeType:
+    """``source`` compiled under the sandbox policy: 'eval' for an expression, 'exec' for a script.
+
+    Cached per (source, mode): the same gateway condition runs on every instance.
+    Validation can call it to report refused scripts before deployment.
+
+    :raise ScriptError: a syntax error or refused construct; the message gives each line.
+    """
+    # XML often wraps an expression in newlines and indentation; eval would reject it.
+    text = source.strip() if mode == "eval" else source
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(text, SCRIPT_FILENAME, policy=SandboxPolicy)
+    if result.errors or result.code is None:
+        raise ScriptError(f"{_KIND[mode]} refused: " + "; ".join(result.errors))
+    return result.code
+
+
+def _tracer(deadline: float) -> _Tracer:
+    def check(frame: FrameType, event: str, arg: Any) -> _Tracer:
+        if time.monotonic() > deadline:
+            raise _Deadline
+        return check
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> _Tracer | None:
+        if frame.f_code.co_filename != SCRIPT_FILENAME:
+            return None  # helpers and library code run untraced, at full speed
+        # `while True: pass` gives no 'line' event after the first, only a backward
+        # jump; opcode events see every jump (about 3x the cost of line events).
+        frame.f_trace_opcodes = True
+        return check(frame, event, arg)
+
+    return on_call
+
+
+def _line(error: BaseException) -> int | str:
+    """The script line an error came from: the innermost script frame of its traceback."""
+    line: int | str = "?"
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == SCRIPT_FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _describe(error: Exception) -> str:
+    name = getattr(error, "name", None)
+    if isinstance(error, NameError) and isinstance(name, str) and hasattr(builtins, name):
+        return f"NameError: {name!r} is not available in scripts"
+    return f"{type(error).__name__}: {error}"
+
+
+def _visible(name: str) -> bool:
+    # Scripts cannot spell names starting with "_"; keeping such task data out of
+    # their scope also keeps it from shadowing the guards (_getattr_, ...).
+    return not name.startswith("_") or name == "_"
+
+
+class SandboxedEnvironment(TaskDataEnvironment):
+    """A SpiffWorkflow script environment that runs everything under RestrictedPython.
+
+    Pass it as ``PythonScriptEngine(environment=...)``. Scripts see task data, then
+    DEFAULT_HELPERS merged with ``helpers`` (functions, classes or plain values, never
+    modules; names must not start with ``_``). Task data may not use a helper's name
+    unless it is a Python builtin name like ``sum`` (``check_for_overwrite``).
+    Every error is a :class:`ScriptError` whose message starts with what happened and
+    ``Line N:``; a script over ``time_limit`` seconds raises :class:`ScriptTimeout`.
+    """
+
+    def __init__(self, helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0) -> None:
+        if not time_limit > 0:
+            raise ValueError("time_limit must be positive")
+        extra = dict(helpers or {})
+        self._builtins = script_builtins(extra)
+        # Plays TaskDataEnvironment.globals: names task data may not take, and that are
+        # stripped from it after a script. Python's own builtin names stay shadowable.
+        vetted = {**DEFAULT_HELPERS, **extra}
+        super().__init__({name: value for name, value in vetted.items() if not hasattr(builtins, name)})
+        self.time_limit = time_limit
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
+        """The value of ``expression``; task data (``context``) wins over ``external_context``.
+
+        :raise ScriptError: refused or failed; ScriptTimeout past the time limit.
+        """
+        code = compile_script(expression, "eval")
+        return self._run(code, self._scope(external_context or {}, context), "eval")
+
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
+        """Run ``script``, updating the task data ``context`` in place; returns True.
+
+        As in TaskDataEnvironment: assignments and ``del`` land in the task data (also
+        when the script fails part-way), then callables, helpers and external names
+        are removed from it. Values must still be JSON-able (store ``str(Decimal)``).
+
+        :raise ScriptError: task data uses a helper's name, or the script was refused
+            or failed; ScriptTimeout past the time limit.
+        """
+        external = external_context or {}
+        try:
+            self.check_for_overwrite(context, external)
+        except ValueError as error:
+            raise ScriptError(str(error)) from None
+        code = compile_script(script, "exec")
+        scope = self._scope(context, external)
+        scope.update(CATCHABLE)  # `except ValueError` must match the real class, whatever the data holds
+        try:
+            self._run(code, scope, "exec")
+        finally:
+            self._write_back(scope, context, external)
+        return True
+
+    def _scope(self, *layers: Mapping[str, Any]) -> dict[str, Any]:
+        scope: dict[str, Any] = {"__builtins__": self._builtins}
+        for layer in layers:
+            scope.update((name, value) for name, value in layer.items() if _visible(name))
+        return scope
+
+    def _write_back(self, scope: dict[str, Any], context: dict[str, Any], external: dict[str, Any]) -> None:
+        for name in [name for name in context if _visible(name) and name not in scope]:
+            del context[name]  # the script deleted it
+        context.update((name, value) for name, value in scope.items()
+                       if _visible(name) and name not in CATCHABLE)
+        self._remove_globals_and_functions_from_context(context, external)
+
+    def _run(self, code: CodeType, scope: dict[str, Any], mode: Mode) -> Any:
+        kind = _KIND[mode]
+        previous = sys.gettrace()
+        sys.settrace(_tracer(time.monotonic() + self.time_limit))
+        try:
+            return eval(code, scope) if mode == "eval" else exec(code, scope)
+        except _Deadline as stop:
+            raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
+                                f"the {self.time_limit:g} s time limit") from None
+        except ScriptError as error:  # a guard refused an operation
+            raise ScriptError(f"{kind} refused: Line {_line(error)}: {error}") from None
+        except Exception as error:
+            raise ScriptError(f"{kind} failed: Line {_line(error)}: {_describe(error)}") from error
+        finally:
+            sys.settrace(previous)  # also after the tracer raised, which switches tracing off
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine over a SandboxedEnvironment that keeps expression errors readable.
+
+    PythonScriptEngine.evaluate reports a failed condition, timer or DMN cell only as
+    "Error evaluating expression '...'"; this adds the sandbox's message as a note, so
+    ``str(exc)`` and ``exc.notes`` carry it. Subclass this rather than PythonScriptEngine.
+    """
+
+    def __init__(self, environment: SandboxedEnvironment | None = None) -> None:
+        super().__init__(environment=environment or SandboxedEnvironment())
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as exc:
+            if isinstance(exc.__context__, ScriptError):
+                exc.add_note(str(exc.__context__))
+            raise
+
+
+def make_script_engine(helpers: Mapping[str, Any] | None = None, *,
+                       time_limit: float = 1.0) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine running everything in a :class:`SandboxedEnvironment`."""
+    return SandboxedScriptEngine(SandboxedEnvironment(helpers, time_limit=time_limit))

@@ -1,0 +1,1 @@
+"""Form definitions (declarative JSON files in ``definitions/``) and their loader."""

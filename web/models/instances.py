@@ -1,0 +1,71 @@
+"""Running and finished process instances, and what they wait for."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+STATUSES = ("running", "completed", "suspended", "terminated")
+
+
+class ProcessInstance(db.Model):
+    """A case (or round): its serialized workflow and what supervisors filter on.
+
+    ``lock_version`` is the optimistic lock: a second writer that read an older
+    version fails at commit instead of overwriting the first.
+    """
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_status_province", "status", "province"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(255), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str | None] = mapped_column(String(40))
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    stage: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str | None] = mapped_column(String(255))
+    started_by: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    version = relationship("ProcessVersion")
+
+
+class Timer(db.Model):
+    """The next due time of each waiting timer, for the scheduler."""
+
+    __tablename__ = "timer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MessageWait(db.Model):
+    """A message an instance waits for, with the correlation values it must carry."""
+
+    __tablename__ = "message_wait"
+    __table_args__ = (Index("ix_message_wait_name_correlation", "name", "correlation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    correlation: Mapped[str] = mapped_column(String(1000))  # canonical JSON of {key: value}

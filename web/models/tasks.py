@@ -1,0 +1,38 @@
+"""The task projection the inboxes read."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+TASK_STATUSES = ("open", "completed", "cancelled")
+
+
+class TaskRecord(db.Model):
+    """A user task, open or finished, kept in step with the workflow state in the same transaction."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_inbox", "status", "role", "province"),
+        Index("ix_task_assignee", "assignee", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    process_id: Mapped[str] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str | None] = mapped_column(String(80))
+    province: Mapped[str | None] = mapped_column(String(40))
+    form_id: Mapped[str | None] = mapped_column(String(255))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict | None] = mapped_column(JSON)  # what the completer submitted

@@ -1,0 +1,46 @@
+"""Users, their roles and the provinces they work in."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    display_name: Mapped[str | None] = mapped_column(String(160))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    provinces: Mapped[list["UserProvince"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_ids(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    @property
+    def province_ids(self) -> set[str]:
+        return {p.province for p in self.provinces}
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class UserProvince(db.Model):
+    __tablename__ = "user_province"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    province: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)

@@ -1,0 +1,50 @@
+"""The per-app process runtime: one engine, one spec registry, one clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from engine.clock import Clock
+from engine.registry import Registry, SpecSet
+from engine.runtime import Engine
+
+from .reference import roles
+
+
+def form_ids(forms_dir: Path) -> set[str]:
+    """The ids of the form definitions shipped in ``forms/definitions``."""
+    return {p.stem for p in (forms_dir / "definitions").glob("*.json")}
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    registry: Registry
+    clock: Clock
+
+    def spec_set(self, content_hash: str, files: dict[str, str]) -> SpecSet:
+        """The parsed specs of a stored version (parsed once per worker, then cached)."""
+        cached = self.registry.cached(content_hash)
+        if cached is not None:
+            return cached
+        return self.registry.load(encode_files(files), validate=False)
+
+
+def encode_files(files: dict[str, str]) -> dict[str, bytes]:
+    return {name: text.encode("utf-8") for name, text in files.items()}
+
+
+def make_runtime(clock: Clock, *, script_time_limit: float = 1.0) -> Runtime:
+    forms_dir = Path(__file__).resolve().parent.parent / "forms"
+    registry = Registry(roles=set(roles()), forms=form_ids(forms_dir))
+    return Runtime(Engine(clock, script_time_limit=script_time_limit), registry, clock)
+
+
+def init_runtime(app: Flask, clock: Clock) -> None:
+    app.extensions["clusterflow.runtime"] = make_runtime(clock, script_time_limit=app.config["SCRIPT_TIME_LIMIT"])
+
+
+def current_runtime() -> Runtime:
+    return current_app.extensions["clusterflow.runtime"]

@@ -1,0 +1,84 @@
+"""Deploying process files as a new version."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from sqlalchemy import select
+
+from engine.clock import Clock
+from engine.errors import Problem, ProcessValidationError
+from engine.registry import content_hash
+
+from ..models import ProcessDefinition, ProcessVersion
+from ..runtime import Runtime, encode_files
+from .errors import DeploymentRefused, ProcessNotFound
+from .projection import record
+from .uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Deployed:
+    version: int
+    content_hash: str
+    process_ids: list[str]
+    created: bool  # False when the same files were deployed before
+
+
+def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow: UnitOfWork, runtime: Runtime,
+           clock: Clock) -> Deployed:
+    """Validate and store a self-contained set of files as a new version.
+
+    Deploying the very same files again returns the existing version.
+
+    :raise DeploymentRefused: with every problem; nothing is stored.
+    """
+    files, problems = _decode(sources)
+    if problems:
+        raise DeploymentRefused(problems)
+    canonical = encode_files(files)
+    key = content_hash(canonical)
+    try:
+        spec_set = runtime.registry.load(canonical)
+    except ProcessValidationError as exc:
+        raise DeploymentRefused(exc.problems) from exc
+    with uow:
+        existing = uow.session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == key))
+        if existing is not None:
+            return Deployed(existing.id, key, sorted(d.process_id for d in existing.definitions), False)
+        version = ProcessVersion(content_hash=key, files=files, serializer_version=runtime.engine.serializer.version,
+                                 deployed_by=actor, deployed_at=clock.now(), reason=reason)
+        for process_id in sorted(spec_set.processes):
+            version.definitions.append(ProcessDefinition(process_id=process_id,
+                                                         name=spec_set.process_names.get(process_id, process_id)))
+        uow.session.add(version)
+        uow.session.flush()
+        record(uow.session, None, "deployed", clock.now(), actor=actor,
+               data={"version": version.id, "files": sorted(files), "reason": reason})
+        uow.commit()
+        return Deployed(version.id, key, sorted(spec_set.processes), True)
+
+
+def latest_version(session, process_id: str) -> ProcessVersion:
+    """The newest version that defines ``process_id``.
+
+    :raise ProcessNotFound:
+    """
+    version = session.scalar(
+        select(ProcessVersion).join(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessVersion.id.desc()).limit(1))
+    if version is None:
+        raise ProcessNotFound(f"no deployed process '{process_id}'")
+    return version
+
+
+def _decode(sources: Mapping[str, bytes]) -> tuple[dict[str, str], list[Problem]]:
+    files, problems = {}, []
+    if not sources:
+        problems.append(Problem("", None, None, "no files to deploy"))
+    for name, data in sources.items():
+        try:
+            files[name] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(name, None, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}"))
+    return files, problems

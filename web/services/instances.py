@@ -1,0 +1,160 @@
+"""Starting instances and working on their tasks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlalchemy import select
+
+from engine.clock import Clock
+from engine.errors import InvalidTaskData, TaskError, TaskNotReady, UnknownProcess
+
+from ..models import ProcessInstance, TaskRecord
+from ..runtime import Runtime
+from .actors import Actor
+from .deployment import latest_version
+from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, ProcessFailed, ProcessNotFound,
+                     TaskAlreadyCompleted, TaskNotFound)
+from .projection import record, sync
+from .uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action changed: the instance's status and the tasks now open."""
+
+    instance_id: int
+    status: str
+    open_tasks: list[str] = field(default_factory=list)
+    next_task_for_actor: str | None = None
+
+
+def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Actor, province: str | None,
+                   uow: UnitOfWork, runtime: Runtime, clock: Clock, title: str | None = None) -> Outcome:
+    """Start the newest version of ``process_id`` and run it until it waits.
+
+    :raise ProcessNotFound, InvalidInput, ProcessFailed, Forbidden:
+    """
+    if province is not None and not actor.sees_province(province):
+        raise Forbidden(f"you do not work in province '{province}'")
+    with uow:
+        version = latest_version(uow.session, process_id)
+        spec_set = runtime.spec_set(version.content_hash, version.files)
+        try:
+            workflow = runtime.engine.start(spec_set, process_id, data)
+        except UnknownProcess as exc:
+            raise ProcessNotFound(str(exc)) from exc
+        except InvalidTaskData as exc:
+            raise InvalidInput(str(exc)) from exc
+        except TaskError as exc:
+            raise ProcessFailed(str(exc), exc.element_id) from exc
+        now = clock.now()
+        instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
+                                   serializer_version=runtime.engine.serializer.version, province=province,
+                                   title=title, started_by=actor.username, started_at=now, updated_at=now)
+        uow.session.add(instance)
+        uow.session.flush()
+        record(uow.session, instance, "instance_started", now, actor=actor.username,
+               data={"process_id": process_id, "version": version.id, "data": dict(data or {})})
+        opened = sync(uow.session, instance, workflow, runtime.engine, now, actor.username)
+        uow.commit()
+        return _outcome(instance, opened, actor)
+
+
+def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor, uow: UnitOfWork,
+                  runtime: Runtime, clock: Clock) -> Outcome:
+    """Complete an open task with ``data`` and run the process on, in one transaction.
+
+    :raise TaskNotFound: no such task, or not visible to the actor.
+    :raise NotYourTask: the actor may see it but not complete it.
+    :raise TaskAlreadyCompleted: it was completed (or withdrawn) already, e.g. by a concurrent request.
+    :raise InvalidInput, ProcessFailed: nothing is changed.
+    """
+    with uow:
+        row, instance = _lock_task(uow, task_id, actor)
+        if instance.status != "running":
+            raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
+        workflow = restore_workflow(runtime, instance)
+        try:
+            runtime.engine.complete(workflow, task_id, data)
+        except TaskNotReady as exc:
+            raise TaskAlreadyCompleted(str(exc)) from exc
+        except InvalidTaskData as exc:
+            raise InvalidInput(str(exc)) from exc
+        except TaskError as exc:
+            raise ProcessFailed(str(exc), exc.element_id) from exc
+        now = clock.now()
+        row.completed_by = actor.username
+        row.data = dict(data or {})
+        record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
+               data={"element_id": row.element_id, "data": dict(data or {})})
+        opened = sync(uow.session, instance, workflow, runtime.engine, now, actor.username)
+        uow.commit()
+        return _outcome(instance, opened, actor)
+
+
+def claim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:
+    """Take an open task of one's role into one's own hands.
+
+    :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
+    """
+    with uow:
+        row, instance = _lock_task(uow, task_id, actor)
+        if row.assignee == actor.username:
+            return
+        row.assignee = actor.username
+        instance.updated_at = clock.now()
+        record(uow.session, instance, "task_claimed", clock.now(), actor=actor.username, task_id=task_id)
+        uow.commit()
+
+
+def unclaim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:
+    """Give a claimed task back to everyone who holds its role.
+
+    :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
+    """
+    with uow:
+        row, instance = _lock_task(uow, task_id, actor)
+        if row.assignee is None:
+            return
+        row.assignee = None
+        instance.updated_at = clock.now()
+        record(uow.session, instance, "task_unclaimed", clock.now(), actor=actor.username, task_id=task_id)
+        uow.commit()
+
+
+def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not actor.sees_province(instance.province):
+        raise InstanceNotFound(f"no case {instance_id}")
+    return instance
+
+
+def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRecord, ProcessInstance]:
+    row = uow.session.get(TaskRecord, str(task_id))
+    if row is None or not actor.sees_province(row.province):
+        raise TaskNotFound(f"no task {task_id}")
+    # Lock the instance row first (PostgreSQL: FOR UPDATE; SQLite: the write lock is already held),
+    # then re-read the task: a concurrent completion that won is now visible.
+    instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == row.instance_id)
+                                  .with_for_update().execution_options(populate_existing=True))
+    uow.session.refresh(row)
+    if row.status != "open":
+        raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
+    if not actor.may_work_on(row.role, row.province, row.assignee):
+        if row.assignee is not None and row.role in actor.roles:
+            raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
+        raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
+    return row, instance
+
+
+def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
+    """The live workflow of a stored instance, on the version it is pinned to."""
+    version = instance.version
+    spec_set = runtime.spec_set(version.content_hash, version.files)
+    return runtime.engine.loads(instance.state, spec_set, instance.process_id)
+
+
+def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
+    mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee)), None)
+    return Outcome(instance.id, instance.status, [t.id for t in opened], mine)

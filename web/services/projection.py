@@ -1,0 +1,78 @@
+"""Keeping the queryable tables in step with a workflow, inside the caller's transaction."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.runtime import Engine
+
+from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+
+
+def record(session: Session, instance: ProcessInstance | None, action: str, at: datetime, *,
+           actor: str | None = None, task_id: str | None = None, data: dict[str, Any] | None = None) -> None:
+    """Append one history event."""
+    session.add(Event(instance_id=instance.id if instance else None, task_id=task_id, actor=actor,
+                      action=action, data=data, at=at))
+
+
+def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Engine, now: datetime,
+         actor: str | None) -> list[TaskRecord]:
+    """Store the workflow state and bring tasks, timers and message waits in line with it.
+
+    Returns the task rows that were opened by this change.
+    """
+    open_rows = {row.id: row for row in session.scalars(
+        select(TaskRecord).where(TaskRecord.instance_id == instance.id, TaskRecord.status == "open"))}
+    opened = []
+    open_now = engine.open_user_tasks(workflow)
+    for task in open_now:
+        if task.id in open_rows:
+            continue
+        row = TaskRecord(id=task.id, instance_id=instance.id, process_id=task.process_id, element_id=task.element_id,
+                         name=task.name, role=task.role, province=instance.province, form_id=task.form,
+                         status="open", due_at=task.due, created_at=now)
+        session.add(row)
+        opened.append(row)
+    still_open = {t.id for t in open_now}
+    for task_id, row in open_rows.items():
+        if task_id in still_open:
+            continue
+        state = engine.task_state(workflow, task_id)
+        row.status = "completed" if state == "completed" else "cancelled"
+        row.completed_at = now
+        if row.status == "cancelled":
+            record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
+                   data={"element_id": row.element_id})
+
+    session.execute(delete(Timer).where(Timer.instance_id == instance.id))
+    for timer in engine.waiting_timers(workflow):
+        session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
+                          name=timer.name, due_at=timer.due))
+    session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    for wait in engine.waiting_messages(workflow):
+        session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
+                                name=wait.name, correlation=canonical(wait.correlation)))
+
+    # last: storing compacts finished history away, and the task states above were read from it
+    instance.state = engine.dumps(workflow)
+    instance.serializer_version = engine.serializer.version
+    instance.updated_at = now
+    instance.last_error = None
+    if instance.status == "running" and engine.is_completed(workflow):
+        instance.status = "completed"
+        instance.completed_at = now
+        record(session, instance, "instance_completed", now, actor=actor)
+    stage = next((t.data.get("stage") for t in open_now if isinstance(t.data.get("stage"), str)), None)
+    if stage:
+        instance.stage = stage
+    return opened
+
+
+def canonical(correlation: dict[str, Any]) -> str:
+    """One text per correlation, so equal correlations compare equal in SQL."""
+    return json.dumps(correlation, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

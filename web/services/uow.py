@@ -1,0 +1,78 @@
+"""The unit of work: one database transaction per user action.
+
+Leaving the ``with`` block without ``commit()`` rolls everything back. A
+writing unit of work takes the write lock at its start (``BEGIN IMMEDIATE`` on
+SQLite; row locks with ``SELECT ... FOR UPDATE`` on PostgreSQL), so two
+actions on the same instance run one after the other and the second sees the
+first one's result.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import ConcurrentUpdate
+
+IMMEDIATE = "clusterflow_immediate"
+
+
+class UnitOfWork:
+    def __init__(self, bind: SAEngine, *, write: bool = True) -> None:
+        self._factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+        self.write = write
+        self.session: Session
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        if self.write and self.session.get_bind().dialect.name == "sqlite":
+            self.session.connection(execution_options={IMMEDIATE: True})
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        # close() ends any uncommitted transaction with a rollback, and, unlike rollback(),
+        # leaves loaded objects readable (detached, not expired) for the caller
+        self.session.close()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise ConcurrentUpdate("the case was changed by someone else meanwhile; reload and try again") from exc
+        except OperationalError as exc:
+            self.session.rollback()
+            if "locked" in str(exc).lower():
+                raise ConcurrentUpdate("the database is busy with another change; try again") from exc
+            raise
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def configure_sqlite(engine: SAEngine) -> None:
+    """Foreign keys, WAL, a busy timeout, and BEGIN IMMEDIATE for writing units of work.
+
+    pysqlite's own transaction handling is switched off so that we decide how
+    each transaction begins (the SQLAlchemy-documented recipe).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
