@@ -15,6 +15,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import timers
@@ -53,6 +54,8 @@ class SpecSet:
     processes: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     process_names: dict[str, str] = field(default_factory=dict)
     decision_ids: list[str] = field(default_factory=list)
+    # message name -> id of the process a message start event of which catches it
+    message_starts: dict[str, str] = field(default_factory=dict)
 
     def spec_for(self, process_id: str) -> tuple[Any, dict[str, Any]]:
         """The spec and called-process specs of ``process_id``.
@@ -127,11 +130,22 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
             for one in [spec, *subprocesses.values()]:
                 _lanes_to_roles(one, roles_by_process.get(one.name, {}))
             spec_set.processes[process_id] = (spec, subprocesses)
+            for name in _start_messages(spec):
+                spec_set.message_starts.setdefault(name, process_id)
             spec_set.process_names[process_id] = process_parser.get_name() or process_id
     except Exception as exc:  # validation ran first; this is a parser gap, still reported precisely
         raise ProcessValidationError([Problem(getattr(exc, "file_name", "") or "", getattr(exc, "line_number", None),
                                               getattr(exc, "id", None), str(exc))]) from exc
     return spec_set
+
+
+def _start_messages(spec: Any) -> list[str]:
+    names = []
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
+            names.append(definition.name)
+    return names
 
 
 def _lanes_to_roles(spec: Any, lanes: Mapping[str, str]) -> None:

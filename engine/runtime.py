@@ -57,6 +57,7 @@ class UserTask:
     role: str | None
     form: str | None
     due: datetime | None
+    assignee: str | None
     state: str
     instructions: str | None
     data: dict[str, Any]
@@ -68,6 +69,14 @@ class WaitingTimer:
     element_id: str
     name: str
     due: datetime
+
+
+@dataclass(frozen=True)
+class ThrownMessage:
+    """A message the workflow sent that nothing inside it caught; the app routes it."""
+
+    name: str
+    payload: Any
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,8 @@ class Engine:
         try:
             workflow.do_engine_steps()
             for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-                if task._get_internal_data("due") is None:
-                    self._stamp_due(task)
+                if not task._get_internal_data("stamped", False):
+                    self._stamp(task)
         except EngineError:
             raise
         except SpiffWorkflowException as exc:
@@ -165,6 +174,22 @@ class Engine:
         # a cycle timer stays waiting with a later due time: it fired too
         return [t for tid, t in before.items() if tid not in after or after[tid].due != t.due]
 
+    def start_by_message(self, spec_set: SpecSet, process_id: str, name: str, payload: Any) -> BpmnWorkflow:
+        """A new instance of a process whose start event catches message ``name``, started by it."""
+        spec, subprocesses = spec_set.spec_for(process_id)
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=self.script_engine)
+        self.run(workflow)
+        self.deliver_message(workflow, name, payload)
+        return workflow
+
+    def take_thrown_messages(self, workflow: BpmnWorkflow) -> list[ThrownMessage]:
+        """The messages thrown since the last call (they are removed from the workflow)."""
+        thrown = []
+        for event in workflow.get_events():
+            if isinstance(event.event_definition, BpmnMessage):
+                thrown.append(ThrownMessage(event.event_definition.name, self.serializer.to_data(event.payload)))
+        return thrown
+
     def deliver_message(self, workflow: BpmnWorkflow, name: str, payload: Any = None) -> None:
         """Deliver message ``name`` to the workflow, which must be waiting for it.
 
@@ -196,12 +221,13 @@ class Engine:
 
     def describe(self, task: Any) -> UserTask:
         spec = task.task_spec
-        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        props = _properties(spec)
         due = task._get_internal_data("due")
         return UserTask(
             id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             process_id=task.workflow.spec.name, role=spec.lane, form=props.get("form"),
             due=datetime.fromisoformat(due) if due else None,
+            assignee=task._get_internal_data("assignee"),
             state=STATE_NAMES.get(task.state, str(task.state)),
             instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
             data=self.serializer.to_data(dict(task.data)),
@@ -227,7 +253,7 @@ class Engine:
             definition = getattr(task.task_spec, "event_definition", None)
             if not isinstance(definition, BpmnMessage):
                 continue
-            props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+            props = _properties(task.task_spec)
             keys = [k.strip() for k in props.get("correlate", "").split(",") if k.strip()]
             waiting.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name,
                                           {k: task.data.get(k) for k in keys}))
@@ -274,13 +300,22 @@ class Engine:
             raise InvalidTaskData(f"task data keys must be identifiers (not 'typename'): {', '.join(map(str, bad))}")
         return dict(data)
 
-    def _stamp_due(self, task: Any) -> None:
-        props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
-        expression = props.get("due")
-        if not expression:
-            return
-        value = self.script_engine.evaluate(task, expression)
-        task._set_internal_data(due=_due_moment(value, self.clock.now()).isoformat())
+    def _stamp(self, task: Any) -> None:
+        """Evaluate a new user task's ``due`` and ``assignee`` properties once, when it becomes ready."""
+        props = _properties(task.task_spec)
+        if props.get("due"):
+            value = self.script_engine.evaluate(task, props["due"])
+            task._set_internal_data(due=_due_moment(value, self.clock.now()).isoformat())
+        if props.get("assignee"):
+            value = self.script_engine.evaluate(task, props["assignee"])
+            if value is not None and not isinstance(value, str):
+                raise ScriptError(f"assignee must be a user name, not {value!r}")
+            task._set_internal_data(assignee=value)
+        task._set_internal_data(stamped=True)
+
+
+def _properties(task_spec: Any) -> dict[str, str]:
+    return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
 
 
 def _due_moment(value: Any, now: datetime) -> datetime:

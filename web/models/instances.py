@@ -25,6 +25,7 @@ class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(16))

@@ -36,5 +36,7 @@ class ProcessDefinition(db.Model):
     process_id: Mapped[str] = mapped_column(String(255), index=True)
     name: Mapped[str] = mapped_column(String(255))
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    # the message a start event of the process catches: a thrown message of that name starts a new instance
+    start_message: Mapped[str | None] = mapped_column(String(255), index=True)
 
     version: Mapped[ProcessVersion] = relationship(back_populates="definitions")

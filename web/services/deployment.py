@@ -48,9 +48,11 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
             return Deployed(existing.id, key, sorted(d.process_id for d in existing.definitions), False)
         version = ProcessVersion(content_hash=key, files=files, serializer_version=runtime.engine.serializer.version,
                                  deployed_by=actor, deployed_at=clock.now(), reason=reason)
+        starts = {process_id: name for name, process_id in spec_set.message_starts.items()}
         for process_id in sorted(spec_set.processes):
             version.definitions.append(ProcessDefinition(process_id=process_id,
-                                                         name=spec_set.process_names.get(process_id, process_id)))
+                                                         name=spec_set.process_names.get(process_id, process_id),
+                                                         start_message=starts.get(process_id)))
         uow.session.add(version)
         uow.session.flush()
         record(uow.session, None, "deployed", clock.now(), actor=actor,

@@ -15,7 +15,8 @@ from .actors import Actor
 from .deployment import latest_version
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, ProcessFailed, ProcessNotFound,
                      TaskAlreadyCompleted, TaskNotFound)
-from .projection import record, sync
+from .projection import record
+from .routing import settle
 from .uow import UnitOfWork
 
 
@@ -51,12 +52,13 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
         now = clock.now()
         instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
                                    serializer_version=runtime.engine.serializer.version, province=province,
-                                   title=title, started_by=actor.username, started_at=now, updated_at=now)
+                                   title=title or (data or {}).get("title"), started_by=actor.username,
+                                   started_at=now, updated_at=now)
         uow.session.add(instance)
         uow.session.flush()
         record(uow.session, instance, "instance_started", now, actor=actor.username,
                data={"process_id": process_id, "version": version.id, "data": dict(data or {})})
-        opened = sync(uow.session, instance, workflow, runtime.engine, now, actor.username)
+        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
 
@@ -88,7 +90,7 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         row.data = dict(data or {})
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
-        opened = sync(uow.session, instance, workflow, runtime.engine, now, actor.username)
+        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
 

@@ -12,7 +12,8 @@ from engine.errors import EngineError
 from ..models import ProcessInstance, Timer
 from ..runtime import Runtime
 from .instances import restore_workflow
-from .projection import record, sync
+from .projection import record
+from .routing import settle
 from .uow import UnitOfWork
 
 
@@ -61,7 +62,7 @@ def _fire_one(instance_id: int, *, uow_factory: Callable[..., UnitOfWork], runti
         for timer in fired:
             record(uow.session, instance, "timer_fired", now, actor="system", task_id=timer.task_id,
                    data={"element_id": timer.element_id, "name": timer.name, "due": timer.due.isoformat()})
-        sync(uow.session, instance, workflow, runtime.engine, now, "system")
+        settle(uow.session, instance, workflow, runtime, now, "system")
         uow.commit()
         return [t.element_id for t in fired]
 

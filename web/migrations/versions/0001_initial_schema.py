@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3024df13e38a
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:37:44.851060
+Create Date: 2026-11-24 06:39:41.066406
 
 """
 from alembic import op
@@ -48,18 +48,21 @@ def upgrade():
     sa.Column('process_id', sa.String(length=255), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('start_message', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], name=op.f('fk_process_definition_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
     sa.UniqueConstraint('process_id', 'version_id', name=op.f('uq_process_definition_process_id'))
     )
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_definition_process_id'), ['process_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_definition_start_message'), ['start_message'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_definition_version_id'), ['version_id'], unique=False)
 
     op.create_table('process_instance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.String(length=255), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=16), nullable=False),
@@ -73,11 +76,13 @@ def upgrade():
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['process_instance.id'], name=op.f('fk_process_instance_parent_id_process_instance')),
     sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], name=op.f('fk_process_instance_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
     )
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_instance_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_instance_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_process_id'), ['process_id'], unique=False)
         batch_op.create_index('ix_process_instance_status_province', ['status', 'province'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_version_id'), ['version_id'], unique=False)
@@ -209,11 +214,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_process_instance_version_id'))
         batch_op.drop_index('ix_process_instance_status_province')
         batch_op.drop_index(batch_op.f('ix_process_instance_process_id'))
+        batch_op.drop_index(batch_op.f('ix_process_instance_parent_id'))
         batch_op.drop_index(batch_op.f('ix_process_instance_cluster_id'))
 
     op.drop_table('process_instance')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_definition_version_id'))
+        batch_op.drop_index(batch_op.f('ix_process_definition_start_message'))
         batch_op.drop_index(batch_op.f('ix_process_definition_process_id'))
 
     op.drop_table('process_definition')
