@@ -35,8 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     init_runtime(app, clock or SystemClock())
 
     from . import errors
+    from .api import bp as api_bp
 
     errors.init_app(app)
+    app.register_blueprint(api_bp)
     return app
 
 

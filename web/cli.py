@@ -209,3 +209,45 @@ def _print_open_tasks(instance_id: int | None) -> None:
         for row in uow.session.scalars(query):
             due = row.due_at.isoformat(timespec="minutes") if row.due_at else "-"
             click.echo(f"  task {row.id}  instance {row.instance_id}  {row.role or '-'}  {row.element_id}  due {due}")
+
+
+@main.command()
+@with_appcontext
+def demo() -> None:
+    """Create demo users for every role in two provinces, deploy the shipped processes, start sample cases."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .services.demo import seed_demo
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        created = seed_demo(uow_factory=unit_of_work, runtime=current_runtime(),
+                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), root / "examples"])
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    if created:
+        click.echo("Demo users (the passwords are shown only now; keep them):")
+        for user in created:
+            click.echo(f"  {user.username:40} {user.password}")
+    else:
+        click.echo("Demo data is in place (users were created earlier; their passwords were shown then).")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: CLUSTERFLOW_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: CLUSTERFLOW_PORT or 5000).")
+@click.option("--threads", type=int, default=8, show_default=True)
+@with_appcontext
+def serve(host: str | None, port: int | None, threads: int) -> None:
+    """Serve the application with a production WSGI server (waitress)."""
+    from flask import current_app
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    click.echo(f"clusterflow on http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads)
