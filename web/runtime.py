@@ -1,8 +1,9 @@
 """The per-app process runtime: one engine, one spec registry, one clock."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -23,13 +24,27 @@ class Runtime:
     engine: Engine
     registry: Registry
     clock: Clock
+    _hash_of_version: dict[int, str] = field(default_factory=dict)  # versions never change once stored
 
-    def spec_set(self, content_hash: str, files: dict[str, str]) -> SpecSet:
-        """The parsed specs of a stored version (parsed once per worker, then cached)."""
-        cached = self.registry.cached(content_hash)
+    def spec_set_of(self, instance: Any) -> SpecSet:
+        """The parsed specs an instance is pinned to, without touching the database when cached."""
+        key = self._hash_of_version.get(instance.version_id)
+        cached = self.registry.cached(key) if key else None
         if cached is not None:
             return cached
-        return self.registry.load(encode_files(files), validate=False)
+        spec_set = self.spec_set(instance.version)
+        self._hash_of_version[instance.version_id] = spec_set.content_hash
+        return spec_set
+
+    def spec_set(self, version: Any) -> SpecSet:
+        """The parsed specs of a stored ``ProcessVersion`` (parsed once per worker, then cached).
+
+        Its ``files`` are read from the database only on a cache miss.
+        """
+        cached = self.registry.cached(version.content_hash)
+        if cached is not None:
+            return cached
+        return self.registry.load(encode_files(version.files), validate=False)
 
 
 def encode_files(files: dict[str, str]) -> dict[str, bytes]:

@@ -17,7 +17,8 @@ class ProcessVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    files: Mapped[dict] = mapped_column(JSON)  # {file name: XML text}
+    # {file name: XML text}; deferred: requests need only the hash while the parsed specs are cached
+    files: Mapped[dict] = mapped_column(JSON, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,10 +19,11 @@ class TaskRecord(db.Model):
     __table_args__ = (
         Index("ix_task_inbox", "status", "role", "province"),
         Index("ix_task_assignee", "assignee", "status"),
+        Index("ix_task_instance_status", "instance_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
     process_id: Mapped[str] = mapped_column(String(255))
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))

@@ -40,7 +40,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
         raise Forbidden(f"you do not work in province '{province}'")
     with uow:
         version = latest_version(uow.session, process_id)
-        spec_set = runtime.spec_set(version.content_hash, version.files)
+        spec_set = runtime.spec_set(version)
         try:
             workflow = runtime.engine.start(spec_set, process_id, data)
         except UnknownProcess as exc:
@@ -133,14 +133,16 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
 
 
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRecord, ProcessInstance]:
-    row = uow.session.get(TaskRecord, str(task_id))
-    if row is None or not actor.sees_province(row.province):
+    # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
+    # concurrent completion to commit and then returns the rows as it left them; SQLite: the
+    # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
+    found = uow.session.execute(
+        select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+        .where(TaskRecord.id == str(task_id)).with_for_update()
+        .execution_options(populate_existing=True)).one_or_none()
+    if found is None or not actor.sees_province(found[0].province):
         raise TaskNotFound(f"no task {task_id}")
-    # Lock the instance row first (PostgreSQL: FOR UPDATE; SQLite: the write lock is already held),
-    # then re-read the task: a concurrent completion that won is now visible.
-    instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == row.instance_id)
-                                  .with_for_update().execution_options(populate_existing=True))
-    uow.session.refresh(row)
+    row, instance = found
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
     if not actor.may_work_on(row.role, row.province, row.assignee):
@@ -152,8 +154,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRecord,
 
 def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
     """The live workflow of a stored instance, on the version it is pinned to."""
-    version = instance.version
-    spec_set = runtime.spec_set(version.content_hash, version.files)
+    spec_set = runtime.spec_set_of(instance)
     return runtime.engine.loads(instance.state, spec_set, instance.process_id)
 
 

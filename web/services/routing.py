@@ -90,7 +90,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
                      sender: ProcessInstance | None, runtime: Runtime, now: datetime, actor: str | None,
                      depth: int) -> ProcessInstance:
     version = session.get(ProcessVersion, definition.version_id)
-    spec_set = runtime.spec_set(version.content_hash, version.files)
+    spec_set = runtime.spec_set(version)
     try:
         workflow = runtime.engine.start_by_message(spec_set, definition.process_id, name, payload)
     except InvalidTaskData as exc:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:39:41.066406
+Create Date: 2026-11-24 06:44:01.637126
 
 """
 from alembic import op
@@ -158,7 +158,7 @@ def upgrade():
         batch_op.create_index('ix_task_assignee', ['assignee', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_due_at'), ['due_at'], unique=False)
         batch_op.create_index('ix_task_inbox', ['status', 'role', 'province'], unique=False)
-        batch_op.create_index(batch_op.f('ix_task_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_task_instance_status', ['instance_id', 'status'], unique=False)
 
     op.create_table('timer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,7 +185,7 @@ def downgrade():
 
     op.drop_table('timer')
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_instance_id'))
+        batch_op.drop_index('ix_task_instance_status')
         batch_op.drop_index('ix_task_inbox')
         batch_op.drop_index(batch_op.f('ix_task_due_at'))
         batch_op.drop_index('ix_task_assignee')
