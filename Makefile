@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench venv clean lint
+ASSETS := web/static/vendor/.copied
+
+.PHONY: run test bench venv assets clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,14 +16,24 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# front-end packages from npm, served by the app itself (never from a CDN)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(ASSETS): node_modules/.package-lock.json $(STAMP) web/assets.py
+	$(BIN)/python -m web.assets
+	@touch $(ASSETS)
+
+assets: $(ASSETS)
+
 ## make run: create the embedded database with demo data and serve on 127.0.0.1
-run: $(STAMP)
+run: $(STAMP) $(ASSETS)
 	$(BIN)/clusterflow db upgrade
 	$(BIN)/clusterflow demo
 	$(BIN)/clusterflow serve
 
 ## make test: the whole suite (PostgreSQL tests start their own server)
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make bench: benchmarks, ratios against the raw engine (not tests)
@@ -29,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache bench/results.json
+	rm -rf $(VENV) node_modules web/static/vendor instance .pytest_cache bench/results.json

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import Clock, SystemClock
 
@@ -34,12 +35,37 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
 
     init_runtime(app, clock or SystemClock())
 
-    from . import errors
+    from . import errors, i18n, security
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .inbox import bp as inbox_bp
+    from .tasks import bp as tasks_bp
 
+    i18n.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
+    for blueprint in (auth_bp, inbox_bp, tasks_bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
+    security.csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
+    app.context_processor(_navigation)
     return app
+
+
+def _navigation() -> dict[str, Any]:
+    """Inbox counts for the navigation bar of every page."""
+    from flask_login import current_user
+
+    from .runtime import current_runtime
+    from .services.inbox import counts
+
+    if not current_user.is_authenticated:
+        return {}
+    try:
+        with unit_of_work(write=False) as uow:
+            return {"nav_counts": counts(uow.session, current_user.actor, current_runtime().clock)}
+    except SQLAlchemyError:  # an error page must still render when the database is the problem
+        return {}
 
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:

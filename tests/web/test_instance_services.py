@@ -171,3 +171,19 @@ def test_a_fresh_worker_continues_where_the_last_one_stopped(ctx, database_url, 
         assert complete(task.id, {"decision": "approve"}).status == "running"
         with unit_of_work(write=False) as uow:
             assert uow.session.scalar(select(MessageWait.correlation)) == '{"reference":"DOC-9"}'
+
+
+def test_a_looping_script_is_stopped_and_changes_nothing(ctx, tmp_path):
+    looping = EXAMPLE.read_text(encoding="utf-8").replace("review_round += 1", "while True:\n    review_round += 1")
+    looping = looping.replace('id="document_review"', 'id="looping_review"').replace(
+        'processRef="document_review"', 'processRef="looping_review"')
+    (tmp_path / "looping.bpmn").write_text(looping, encoding="utf-8")
+    deploy(tmp_path / "looping.bpmn")
+    outcome = start("looping_review", {"document_number": 3})
+    [task] = open_tasks(outcome.instance_id)
+    before = snapshot(outcome.instance_id)
+    with pytest.raises(ProcessFailed) as failure:
+        complete(task.id, {"decision": "rework"})
+    assert failure.value.element_id == "count_round"
+    assert "time" in str(failure.value).lower()
+    assert snapshot(outcome.instance_id) == before

@@ -14,8 +14,9 @@ from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_version
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, ProcessFailed, ProcessNotFound,
-                     TaskAlreadyCompleted, TaskNotFound)
+                     TaskAlreadyCompleted, TaskNotFound, UserNotFound)
 from .projection import record
+from .users import actor_for
 from .routing import settle
 from .uow import UnitOfWork
 
@@ -161,3 +162,25 @@ def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
     mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee)), None)
     return Outcome(instance.id, instance.status, [t.id for t in opened], mine)
+
+
+def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:
+    """Give an open task to a colleague who holds its role in its province (e.g. vacation cover).
+
+    :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
+    :raise InvalidInput: the colleague does not exist or may not do this task.
+    """
+    with uow:
+        row, instance = _lock_task(uow, task_id, actor)
+        try:
+            colleague = actor_for(uow.session, to_username)
+        except UserNotFound:
+            raise InvalidInput(f"no active user '{to_username}'", {"to": ["unknown user"]}) from None
+        if not colleague.may_work_on(row.role, row.province, None):
+            raise InvalidInput(f"{to_username} does not hold role '{row.role}' here",
+                               {"to": ["this colleague does not hold the task's role in its province"]})
+        previous, row.assignee = row.assignee, colleague.username
+        instance.updated_at = clock.now()
+        record(uow.session, instance, "task_handed_over", clock.now(), actor=actor.username, task_id=task_id,
+               data={"from": previous, "to": colleague.username})
+        uow.commit()

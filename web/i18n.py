@@ -1,0 +1,109 @@
+"""Languages: Persian first (right to left), English one click away; Jalali dates, Persian digits.
+
+Translations live in ``web/translations/<lang>/LC_MESSAGES/messages.po``; the
+compiled ``.mo`` files are built from them when the app starts (they are not
+kept in git), so editing a catalogue needs no extra step.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
+
+from engine.calendar import TEHRAN, persian_digits, to_jalali
+
+LANGUAGES = {"fa": {"name": "فارسی", "dir": "rtl"}, "en": {"name": "English", "dir": "ltr"}}
+DEFAULT_LANGUAGE = "fa"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    header = request.headers.get("Accept-Language") if request else None
+    if header and request.path.startswith("/api/"):
+        return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
+    """Build each messages.mo from its messages.po when the .po is newer."""
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parts[-3])
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)
+
+
+def digits(value: Any) -> str:
+    """Persian digits in Persian, as they are in English."""
+    text = str(value)
+    return persian_digits(text) if current_language() == "fa" else text
+
+
+def jalali(value: date | datetime | None, with_time: bool = False) -> str:
+    """A date as users read it: Jalali in Persian (Persian digits), ISO in English; Tehran time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(TEHRAN)
+        day, clock = local.date(), local.strftime("%H:%M")
+    else:
+        day, clock = value, ""
+    text = to_jalali(day) if current_language() == "fa" else day.isoformat()
+    if with_time and clock:
+        text = f"{text} {clock}"
+    return digits(text)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["digits"] = digits
+    app.jinja_env.filters["jalali"] = jalali
+    app.jinja_env.globals["stage_label"] = stage_label
+
+    @app.context_processor
+    def _language() -> dict[str, Any]:
+        language = current_language()
+        return {"lang": language, "text_dir": LANGUAGES[language]["dir"], "languages": LANGUAGES}
+
+
+STAGES = {
+    "identification": _l("Identification and ranking"),
+    "feasibility": _l("Feasibility study"),
+    "permit": _l("Request and permit"),
+    "contracts": _l("Contracts"),
+    "diagnostic": _l("Diagnostic study"),
+    "council_formation": _l("Forming the steering council"),
+    "action_plan": _l("Action plan"),
+    "implementation": _l("Implementation"),
+    "evaluation": _l("Evaluation"),
+    "exit": _l("Agent's exit"),
+    "closed": _l("Closed"),
+}
+
+
+def stage_label(stage: str | None) -> str:
+    return str(STAGES.get(stage, stage or ""))

@@ -1,0 +1,83 @@
+"""Signing in: password checks, rate limits, API tokens."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from engine.clock import Clock
+
+from ..models import LoginAttempt, User
+from .actors import Actor
+from .errors import ServiceError
+from .uow import UnitOfWork
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+TOKEN_MAX_AGE = 8 * 3600
+
+
+class BadCredentials(ServiceError):
+    status = 401
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: int
+    actor: Actor
+    display_name: str | None
+
+
+def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork, clock: Clock) -> SignedIn:
+    """Check a password, counting failures per user name and per address.
+
+    :raise TooManyAttempts: too many failures lately; nothing is checked.
+    :raise BadCredentials: unknown user, inactive, or wrong password (one message for all three).
+    """
+    now = clock.now()
+    username = (username or "").strip()[:80]
+    with uow:
+        since = now - WINDOW
+        failures = uow.session.scalar(select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
+        from_address = uow.session.scalar(select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
+        if failures >= MAX_FAILURES_PER_USER or from_address >= MAX_FAILURES_PER_ADDRESS:
+            raise TooManyAttempts("too many failed sign-in attempts; try again in 15 minutes")
+        user = uow.session.scalar(select(User).where(User.username == username))
+        ok = user is not None and user.active and check_password_hash(user.password_hash, password or "")
+        uow.session.add(LoginAttempt(username=username, address=address, success=ok, at=now))
+        uow.commit()
+        if not ok:
+            raise BadCredentials("wrong user name or password")
+        return SignedIn(user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)),
+                        user.display_name)
+
+
+def load_actor(session, user_id: int) -> tuple[Actor, str | None] | None:
+    """The actor of an active user id (for each request), or None."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)), user.display_name
+
+
+def issue_token(secret: str, user_id: int) -> str:
+    return URLSafeTimedSerializer(secret, salt="api-token").dumps({"u": user_id})
+
+
+def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> int | None:
+    """The user id in a valid, unexpired token, or None."""
+    try:
+        data = URLSafeTimedSerializer(secret, salt="api-token").loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    return data.get("u") if isinstance(data, dict) and isinstance(data.get("u"), int) else None

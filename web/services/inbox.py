@@ -1,0 +1,143 @@
+"""What a person sees in their inbox: open tasks of their roles in their provinces, and tasks held by them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+
+from ..models import ProcessDefinition, ProcessInstance, TaskRecord
+from .actors import Actor
+from .errors import InvalidInput
+
+SORTS = {
+    "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
+    "-due": (TaskRecord.due_at.is_(None), TaskRecord.due_at.desc(), TaskRecord.created_at),
+    "created": (TaskRecord.created_at,),
+    "-created": (TaskRecord.created_at.desc(),),
+    "name": (TaskRecord.name, TaskRecord.created_at),
+}
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    tab: str = "open"              # open | completed
+    process_id: str | None = None
+    stage: str | None = None
+    cluster: str | None = None     # part of the case title
+    due: str | None = None         # overdue | today | week
+    q: str | None = None
+    sort: str = "due"
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task_id: str
+    name: str
+    element_id: str
+    form_id: str | None
+    role: str | None
+    province: str | None
+    assignee: str | None
+    due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    completed_at: datetime | None
+    instance_id: int
+    process_id: str
+    process_name: str
+    case_title: str | None
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def visible_open_tasks(actor: Actor):  # type: ignore[no-untyped-def]
+    """The SQL condition for open tasks this actor may work on (their roles and provinces, or held by them)."""
+    in_province = true() if actor.national else or_(
+        TaskRecord.province.is_(None), TaskRecord.province.in_(sorted(actor.provinces)))
+    by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.roles)), in_province)
+    return and_(TaskRecord.status == "open", ProcessInstance.status == "running",
+                or_(TaskRecord.assignee == actor.username, by_role))
+
+
+def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clock) -> InboxPage:
+    """One page of the actor's inbox.
+
+    :raise InvalidInput: an unknown tab, sort or due filter, or a page out of range.
+    """
+    errors = {}
+    if filters.tab not in ("open", "completed"):
+        errors["tab"] = ["unknown tab"]
+    if filters.sort not in SORTS:
+        errors["sort"] = ["unknown sort"]
+    if filters.due not in (None, "", "overdue", "today", "week"):
+        errors["due"] = ["unknown due filter"]
+    if filters.page < 1 or not 1 <= filters.per_page <= MAX_PER_PAGE:
+        errors["page"] = ["out of range"]
+    if errors:
+        raise InvalidInput("invalid inbox filters", errors)
+    now = clock.now()
+    query = (select(TaskRecord, ProcessInstance, ProcessDefinition.name)
+             .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+             .outerjoin(ProcessDefinition, and_(ProcessDefinition.version_id == ProcessInstance.version_id,
+                                                ProcessDefinition.process_id == TaskRecord.process_id)))
+    if filters.tab == "open":
+        query = query.where(visible_open_tasks(actor))
+    else:
+        query = query.where(TaskRecord.status == "completed", TaskRecord.completed_by == actor.username)
+    if filters.process_id:
+        query = query.where(or_(TaskRecord.process_id == filters.process_id,
+                                ProcessInstance.process_id == filters.process_id))
+    if filters.stage:
+        query = query.where(ProcessInstance.stage == filters.stage)
+    if filters.cluster:
+        query = query.where(ProcessInstance.title.contains(filters.cluster))
+    if filters.due == "overdue":
+        query = query.where(TaskRecord.due_at < now)
+    elif filters.due in ("today", "week"):
+        query = query.where(TaskRecord.due_at < now + timedelta(days=1 if filters.due == "today" else 7))
+    if filters.q:
+        needle = filters.q.strip()
+        conditions = [TaskRecord.name.contains(needle), ProcessInstance.title.contains(needle)]
+        if needle.isdigit():
+            conditions.append(ProcessInstance.id == int(needle))
+        query = query.where(or_(*conditions))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = SORTS[filters.sort] if filters.tab == "open" else (TaskRecord.completed_at.desc(),)
+    rows = session.execute(query.order_by(*order).limit(filters.per_page)
+                           .offset((filters.page - 1) * filters.per_page)).all()
+    pages = max(1, -(-total // filters.per_page))
+    return InboxPage([_row(task, instance, name, now) for task, instance, name in rows], total, filters.page,
+                     pages, filters.per_page)
+
+
+def counts(session: Session, actor: Actor, clock: Clock) -> dict[str, int]:
+    """Open and overdue task counts for the navigation bar."""
+    base = (select(func.count(TaskRecord.id)).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+            .where(visible_open_tasks(actor)))
+    return {"open": session.scalar(base) or 0,
+            "overdue": session.scalar(base.where(TaskRecord.due_at < clock.now())) or 0}
+
+
+def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, now: datetime) -> InboxRow:
+    return InboxRow(
+        task_id=task.id, name=task.name, element_id=task.element_id, form_id=task.form_id, role=task.role,
+        province=task.province, assignee=task.assignee, due_at=task.due_at,
+        overdue=task.status == "open" and task.due_at is not None and task.due_at < now,
+        created_at=task.created_at, completed_at=task.completed_at, instance_id=instance.id,
+        process_id=instance.process_id, process_name=process_name or task.process_id, case_title=instance.title,
+        stage=instance.stage)
