@@ -15,7 +15,6 @@ from typing import Any, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessage
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -28,7 +27,7 @@ from .clock import Clock
 from .compaction import compact
 from .errors import EngineError, InvalidTaskData, MessageNotDeliverable, ScriptError, TaskError, TaskNotReady
 from .registry import SpecSet
-from .sandbox import SandboxedEnvironment
+from .sandbox import SandboxedEnvironment, SandboxedScriptEngine
 from .script_helpers import script_helpers
 from .serialization import StateSerializer
 from .timers import due_after
@@ -87,11 +86,11 @@ class WaitingMessage:
     correlation: dict[str, Any]
 
 
-class ClusterflowScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine, sandboxed, carrying the injected clock (read by timers)."""
+class ClusterflowScriptEngine(SandboxedScriptEngine):
+    """The sandboxed script engine, carrying the injected clock (read by timers)."""
 
     def __init__(self, clock: Clock, environment: SandboxedEnvironment) -> None:
-        super().__init__(environment=environment)
+        super().__init__(environment)
         self.clock = clock
 
 
@@ -339,9 +338,6 @@ def _task_error(exc: SpiffWorkflowException) -> TaskError:
     task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
     element_id = getattr(task_spec, "bpmn_id", None)
     name = getattr(task_spec, "bpmn_name", None)
-    message = str(exc)
-    notes = getattr(exc, "notes", None) or []
-    if notes:
-        message = f"{message} ({'; '.join(notes)})"
+    message = str(exc)  # SpiffWorkflow's str() already includes the notes (e.g. the sandbox's message)
     where = f"{name or element_id}: " if (name or element_id) else ""
     return TaskError(f"{where}{message}", element_id=element_id, task_name=name)

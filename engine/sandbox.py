@@ -7,31 +7,38 @@ Each is compiled by RestrictedPython under :class:`~engine.sandbox_guards.Sandbo
 sees only task data and the vetted helpers, and is stopped after ``time_limit``
 seconds with :class:`~engine.errors.ScriptTimeout`.
 
-Bounded: running time of script code (a tracer checks the deadline on every line
-and opcode of it), and single operations that could explode: ``**``, ``*``, ``<<``
-and ``range()`` (limits in :mod:`engine.sandbox_guards`).
+Bounded: running time of script code, twice over: a tracer checks the deadline on
+every line, and every loop pass and function call checks it (``_tick_``), which also
+covers backward jumps that give no line event and runs where CPython has switched
+tracing off (see :func:`_deadline_guards`). Single operations that could
+explode are refused: ``**``, ``*`` and ``<<`` past ~10,000 bits or 1,000,000 items,
+``range()`` past 1,000,000 (limits in :mod:`engine.sandbox_guards`).
+
 Not bounded: memory grown step by step (``items.extend(items)`` in a loop); one
 C-level call over big data (``sorted()`` or ``==`` on a million long lists,
-``'x'.ljust(10**9)``); helper functions, which run untraced. Run workers under a
-memory limit, and let only trusted roles deploy BPMN.
+``'x'.ljust(10**9)``); helper functions, which run untraced; and C-stack overflows
+in CPython itself (hashing a tuple nested 200,000 deep kills the process). So run
+workers under a memory limit and let only trusted roles deploy BPMN: the sandbox
+keeps scripts away from the host, it is not a CPU or memory quota.
 """
 from __future__ import annotations
 
 import builtins
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from decimal import localcontext
 from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any, Literal
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
 from .errors import ScriptError, ScriptTimeout
-from .sandbox_guards import CATCHABLE, DEFAULT_HELPERS, SandboxPolicy, script_builtins
+from .sandbox_guards import DECIMAL_CONTEXT, DEFAULT_HELPERS, SandboxPolicy, script_builtins
 
 __all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
            "make_script_engine"]
@@ -43,7 +50,7 @@ _Tracer = Callable[[FrameType, str, Any], Any]
 
 
 class _Deadline(BaseException):
-    """Raised by the tracer. Not an Exception, so no handler a script may write catches it."""
+    """The time limit was hit. Not an Exception: ``except Exception`` in a script misses it."""
 
 
 @lru_cache(maxsize=1024)
@@ -65,20 +72,44 @@ def compile_script(source: str, mode: Mode) -> CodeType:
 
 
 def _tracer(deadline: float) -> _Tracer:
+    closing: set[FrameType] = set()
+
     def check(frame: FrameType, event: str, arg: Any) -> _Tracer:
-        if time.monotonic() > deadline:
+        if event == "exception" and arg[0] is GeneratorExit:
+            # A generator being closed, maybe by the garbage collector, which would
+            # swallow our exception (and CPython switches tracing off after one). It
+            # cannot catch GeneratorExit and has no finally, so it ends by itself.
+            closing.add(frame)
+        elif event == "return":
+            closing.discard(frame)
+        elif event == "line" and frame not in closing and time.monotonic() > deadline:
             raise _Deadline
         return check
 
     def on_call(frame: FrameType, event: str, arg: Any) -> _Tracer | None:
-        if frame.f_code.co_filename != SCRIPT_FILENAME:
-            return None  # helpers and library code run untraced, at full speed
-        # `while True: pass` gives no 'line' event after the first, only a backward
-        # jump; opcode events see every jump (about 3x the cost of line events).
-        frame.f_trace_opcodes = True
-        return check(frame, event, arg)
+        # Helpers and library code run untraced. `while True: pass` gives no 'line'
+        # event after the first, only backward jumps: the _tick_() compiled into every
+        # loop catches those (opcode events would too, at 1.5x the cost of tracing).
+        return check if frame.f_code.co_filename == SCRIPT_FILENAME else None
 
     return on_call
+
+
+def _deadline_guards(deadline: float) -> dict[str, Any]:
+    """``_tick_`` and ``_getiter_`` for one run. Unlike the tracer, which CPython switches
+    off for good when a trace function raises (a RecursionError at the stack limit, or
+    our own exception swallowed during garbage collection), these calls always happen."""
+    def tick(value: Any = None) -> Any:
+        if time.monotonic() > deadline:
+            raise _Deadline
+        return value
+
+    def getiter(iterable: Any) -> Iterator[Any]:
+        for item in iterable:
+            tick()
+            yield item
+
+    return {"_tick_": tick, "_getiter_": getiter}
 
 
 def _line(error: BaseException) -> int | str:
@@ -92,17 +123,17 @@ def _line(error: BaseException) -> int | str:
     return line
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: BaseException) -> str:
     name = getattr(error, "name", None)
     if isinstance(error, NameError) and isinstance(name, str) and hasattr(builtins, name):
         return f"NameError: {name!r} is not available in scripts"
     return f"{type(error).__name__}: {error}"
 
 
-def _visible(name: str) -> bool:
+def _visible(name: object) -> bool:
     # Scripts cannot spell names starting with "_"; keeping such task data out of
     # their scope also keeps it from shadowing the guards (_getattr_, ...).
-    return not name.startswith("_") or name == "_"
+    return isinstance(name, str) and (not name.startswith("_") or name == "_")
 
 
 class SandboxedEnvironment(TaskDataEnvironment):
@@ -154,7 +185,6 @@ class SandboxedEnvironment(TaskDataEnvironment):
             raise ScriptError(str(error)) from None
         code = compile_script(script, "exec")
         scope = self._scope(context, external)
-        scope.update(CATCHABLE)  # `except ValueError` must match the real class, whatever the data holds
         try:
             self._run(code, scope, "exec")
         finally:
@@ -170,22 +200,28 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def _write_back(self, scope: dict[str, Any], context: dict[str, Any], external: dict[str, Any]) -> None:
         for name in [name for name in context if _visible(name) and name not in scope]:
             del context[name]  # the script deleted it
-        context.update((name, value) for name, value in scope.items()
-                       if _visible(name) and name not in CATCHABLE)
+        context.update((name, value) for name, value in scope.items() if _visible(name))
         self._remove_globals_and_functions_from_context(context, external)
 
     def _run(self, code: CodeType, scope: dict[str, Any], mode: Mode) -> Any:
         kind = _KIND[mode]
+        deadline = time.monotonic() + self.time_limit
+        scope.update(_deadline_guards(deadline))
         previous = sys.gettrace()
-        sys.settrace(_tracer(time.monotonic() + self.time_limit))
+        sys.settrace(_tracer(deadline))
         try:
-            return eval(code, scope) if mode == "eval" else exec(code, scope)
+            with localcontext(DECIMAL_CONTEXT):
+                return eval(code, scope) if mode == "eval" else exec(code, scope)
         except _Deadline as stop:
             raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
                                 f"the {self.time_limit:g} s time limit") from None
         except ScriptError as error:  # a guard refused an operation
             raise ScriptError(f"{kind} refused: Line {_line(error)}: {error}") from None
-        except Exception as error:
+        except BaseException as error:
+            # Scripts can reach BaseException itself (ValueError.mro()), not its other
+            # subclasses: KeyboardInterrupt or SystemExit belong to the process.
+            if not isinstance(error, Exception) and type(error) is not BaseException:
+                raise
             raise ScriptError(f"{kind} failed: Line {_line(error)}: {_describe(error)}") from error
         finally:
             sys.settrace(previous)  # also after the tracer raised, which switches tracing off

@@ -2,7 +2,7 @@
 
 :mod:`engine.sandbox` compiles every script with :class:`SandboxPolicy` and runs
 it with :func:`script_builtins` as its only builtins. Guards refuse by raising
-:class:`~engine.errors.ScriptError`, which scripts cannot catch.
+:class:`~engine.errors.ScriptError`; the refused operation has not happened.
 """
 from __future__ import annotations
 
@@ -10,36 +10,32 @@ import ast
 import builtins
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
-from RestrictedPython import PrintCollector, RestrictingNodeTransformer, safe_builtins
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
+    safe_builtins,
     safer_getattr_raise,
 )
-from RestrictedPython.transformer import copy_locations
+from RestrictedPython.PrintCollector import PrintCollector
+from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
 from .errors import ScriptError
 
 MAX_RANGE = 1_000_000  # elements in one range()
 MAX_SEQUENCE = 1_000_000  # items or characters made by one sequence `*`
 MAX_INT_BITS = 10_000  # bits of an int made by one `**`, `*` or `<<` (about 3,000 digits)
+MAX_DECIMAL_DIGITS = 10_000  # digits, and exponent, of a Decimal: int() of one is quadratic in C
 
-# The only exceptions a script may catch. Anything broader (Exception,
-# RuntimeError, bare `except:`) could swallow a RecursionError raised inside the
-# time-limit tracer, which switches tracing off, and then loop unbounded.
-CATCHABLE: dict[str, type[Exception]] = {
-    cls.__name__: cls
-    for cls in (ArithmeticError, AssertionError, AttributeError, IndexError, KeyError, LookupError,
-                NameError, OverflowError, StopIteration, TypeError, UnicodeError, ValueError,
-                ZeroDivisionError)
-}
+# Scripts' Decimal arithmetic runs in this context (prec 28 as usual): results past
+# 1E+10000 raise Overflow instead of making values that take minutes to convert.
+DECIMAL_CONTEXT = Context(Emax=MAX_DECIMAL_DIGITS, Emin=-MAX_DECIMAL_DIGITS)
 
 
 def _refuse(message: str) -> None:
@@ -113,9 +109,54 @@ def bounded_range(*args: int) -> range:
     return result
 
 
-def guarded_pow_builtin(base: Any, exponent: Any) -> Any:
-    """pow(base, exponent); the three-argument form is not offered (slow on huge moduli)."""
-    return guarded_pow(base, exponent)
+def guarded_sum(iterable: Any, /, start: Any = 0) -> Any:
+    """sum(); a sequence start is refused, as sum(lists, []) copies quadratically, in C."""
+    if isinstance(start, (list, tuple, str, bytes)):
+        _refuse("sum() of sequences; build the list with a comprehension")
+    return sum(iterable, start)
+
+
+class _AnyDecimal(type):
+    """Keeps ``isinstance(x, Decimal)`` true in scripts for every Decimal, as usual."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Decimal)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return issubclass(subclass, Decimal)
+
+
+class ScriptDecimal(metaclass=_AnyDecimal):
+    """``Decimal`` as scripts see it: makes plain Decimals, refusing ones past MAX_DECIMAL_DIGITS
+    (``int(Decimal('1e999999'))`` runs for minutes in C, holding the GIL). Not a subclass of
+    Decimal, so ``Decimal.mro()`` cannot hand scripts the unchecked class."""
+
+    def __new__(cls, value: Any = "0", context: Any = None) -> Decimal:  # type: ignore[misc]
+        number = Decimal(value, context)
+        if number.is_finite() and max(len(number.as_tuple().digits), abs(number.adjusted())) > MAX_DECIMAL_DIGITS:
+            _refuse(f"a Decimal of more than {MAX_DECIMAL_DIGITS} digits")
+        return number
+
+
+def guarded_getattr(obj: Any, name: str) -> Any:
+    """``obj.name``: RestrictedPython's checks (no ``_`` names, no str.format, no frames),
+    and no ``AttributeError.obj``, which can hold an object internal to a helper."""
+    if name == "obj" and isinstance(obj, AttributeError):
+        raise AttributeError("AttributeError.obj is not available in scripts")
+    return safer_getattr_raise(obj, name)
+
+
+def _relay(iterator: Iterator[Any]) -> Iterator[Any]:
+    yield from iterator
+
+
+def _python_level(func: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """``func`` returning a Python generator. A chain of C iterators, map(f, map(f, ...))
+    100,000 deep, overflows the C stack and kills the process; chained generators stop
+    at the recursion limit instead."""
+    def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        return _relay(func(*args, **kwargs))
+    return call
 
 
 def decimal_round(value: Decimal | int | float | str, places: int = 0) -> Decimal:
@@ -132,12 +173,13 @@ def decimal_round(value: Decimal | int | float | str, places: int = 0) -> Decima
 
 DEFAULT_HELPERS: dict[str, Any] = {
     **{name: getattr(builtins, name) for name in (
-        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "frozenset",
-        "int", "isinstance", "len", "list", "map", "max", "min", "next", "reversed", "round", "set",
-        "sorted", "str", "sum", "tuple", "zip")},
+        "abs", "all", "any", "bool", "dict", "divmod", "float", "frozenset", "int", "isinstance",
+        "len", "list", "max", "min", "next", "round", "set", "sorted", "str", "tuple")},
+    **{name: _python_level(getattr(builtins, name)) for name in ("enumerate", "filter", "map", "reversed", "zip")},
     "range": bounded_range,
-    "pow": guarded_pow_builtin,
-    "Decimal": Decimal,
+    "pow": guarded_pow,  # without pow(b, e, mod), slow on huge moduli
+    "sum": guarded_sum,
+    "Decimal": ScriptDecimal,
     "date": date,
     "datetime": datetime,
     "timedelta": timedelta,
@@ -145,14 +187,13 @@ DEFAULT_HELPERS: dict[str, Any] = {
 }
 
 # RestrictedPython's safe_builtins minus what lets code define classes, write
-# attributes, or raise/catch exceptions outside the Exception tree.
+# attributes, or catch exceptions outside the Exception tree (the time limit is one).
 _UNSAFE = {"__build_class__", "setattr", "delattr", "_getattr_", "pow", "range",
            "BaseException", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
 
 _GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr_raise,  # refuses "_*" names, str.format/format_map; raises if missing
+    "_getattr_": guarded_getattr,
     "_getitem_": operator.getitem,
-    "_getiter_": iter,
     "_write_": full_write_guard,  # item assignment on dict/list only, never attributes
     "_inplacevar_": guarded_inplacevar,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -168,11 +209,14 @@ _GUARDS: dict[str, Any] = {
 def script_builtins(helpers: Mapping[str, Any]) -> dict[str, Any]:
     """The ``__builtins__`` of a script: safe builtins, guards, DEFAULT_HELPERS, then ``helpers``.
 
-    :raise ValueError: a helper is named ``_...`` (it could replace a guard) or like a
-        catchable exception, or is a module (every name a module imports would be reachable).
+    ``_getiter_`` and ``_tick_`` are not among them: they carry one run's deadline
+    and go into that run's globals.
+
+    :raise ValueError: a helper is named ``_...`` (it could replace a guard), or is a
+        module (every name the module imports would be reachable through it).
     """
     for name, value in helpers.items():
-        if not name.isidentifier() or name.startswith("_") or name in CATCHABLE:
+        if not name.isidentifier() or name.startswith("_"):
             raise ValueError(f"helper name {name!r} is not allowed")
         if isinstance(value, ModuleType):
             raise ValueError(f"helper {name!r} is a module; pass its vetted functions instead")
@@ -183,9 +227,10 @@ def script_builtins(helpers: Mapping[str, Any]) -> dict[str, Any]:
 class SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, tightened for untrusted BPMN scripts.
 
-    Beyond RestrictedPython: no import, class, with or try/finally; handlers must
-    name exceptions from CATCHABLE, which scripts may not rebind; ``**``, ``*``
-    and ``<<`` go through size guards.
+    Beyond RestrictedPython: no import, class or with; no bare ``except:``; ``**``,
+    ``*`` and ``<<`` go through size guards; every while test, function and lambda
+    calls ``_tick_()``, which checks the deadline (as ``_getiter_`` does for each item
+    of a for loop or comprehension), so a script stops even if tracing is switched off.
     """
 
     _GUARDED_OPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_"}
@@ -206,29 +251,39 @@ class SandboxPolicy(RestrictingNodeTransformer):
         self.error(node, "with statements are not allowed.")
         return node
 
-    def visit_Try(self, node: ast.Try) -> Any:
-        # A finally block would run untraced after the time limit stops the script.
-        if node.finalbody:
-            self.error(node, "try/finally is not allowed.")
-        return super().visit_Try(node)
-
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
-        names = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
-        if not all(isinstance(n, ast.Name) and n.id in CATCHABLE for n in names):
-            self.error(node, f"except must name exceptions among {', '.join(CATCHABLE)}.")
+        if node.type is None:
+            self.error(node, "a bare except: is not allowed; name the exceptions to catch.")
         return super().visit_ExceptHandler(node)
 
-    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
-        super().check_name(node, name, allow_magic_methods)
-        loading = isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-        if name in CATCHABLE and not loading:
-            self.error(node, f'"{name}" cannot be reassigned.')
+    def visit_While(self, node: ast.While) -> Any:
+        node = self.node_contents_visit(node)
+        node.test = _call("_tick_", [node.test], node.test)  # `while _tick_(test):`
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        node = cast(ast.FunctionDef, super().visit_FunctionDef(node))
+        tick = ast.Expr(_call("_tick_", [], node))
+        copy_locations(tick, node)
+        node.body.insert(0, tick)
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        node = cast(ast.Lambda, super().visit_Lambda(node))
+        body = ast.BoolOp(op=ast.Or(), values=[_call("_tick_", [], node.body), node.body])
+        copy_locations(body, node.body)
+        node.body = body  # `lambda: _tick_() or body`; _tick_() returns None
+        return node
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
         guard = self._GUARDED_OPS.get(type(node.op))
         if guard is None:
             return node
-        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
-        copy_locations(call, node)
-        return call
+        return _call(guard, [node.left, node.right], node)
+
+
+def _call(name: str, args: list[ast.expr], where: Any) -> ast.Call:
+    call = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
+    copy_locations(call, where)
+    return call

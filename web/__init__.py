@@ -53,19 +53,20 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
 
 
 def _navigation() -> dict[str, Any]:
-    """Inbox counts for the navigation bar of every page."""
+    """The time and the inbox counts, for the navigation bar of every page."""
     from flask_login import current_user
 
     from .runtime import current_runtime
     from .services.inbox import counts
 
+    clock = current_runtime().clock
     if not current_user.is_authenticated:
-        return {}
+        return {"now": clock.now()}
     try:
         with unit_of_work(write=False) as uow:
-            return {"nav_counts": counts(uow.session, current_user.actor, current_runtime().clock)}
+            return {"now": clock.now(), "nav_counts": counts(uow.session, current_user.actor, clock)}
     except SQLAlchemyError:  # an error page must still render when the database is the problem
-        return {}
+        return {"now": clock.now()}
 
 
 def unit_of_work(*, write: bool = True) -> UnitOfWork:

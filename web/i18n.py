@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["digits"] = digits
     app.jinja_env.filters["jalali"] = jalali
     app.jinja_env.globals["stage_label"] = stage_label
+    app.jinja_env.globals["event_label"] = event_label
 
     @app.context_processor
     def _language() -> dict[str, Any]:
@@ -107,3 +108,24 @@ STAGES = {
 
 def stage_label(stage: str | None) -> str:
     return str(STAGES.get(stage, stage or ""))
+
+
+EVENTS = {
+    "instance_started": _l("Case started"),
+    "instance_completed": _l("Case completed"),
+    "instance_spawned": _l("Started a linked case"),
+    "task_completed": _l("Task completed"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task released"),
+    "task_handed_over": _l("Task handed over"),
+    "task_cancelled": _l("Task withdrawn"),
+    "timer_fired": _l("Deadline reached"),
+    "timer_failed": _l("Scheduled step failed"),
+    "message_delivered": _l("Message received"),
+    "message_unrouted": _l("Message not delivered"),
+    "deployed": _l("New process version deployed"),
+}
+
+
+def event_label(action: str) -> str:
+    return str(EVENTS.get(action, action))

@@ -3,6 +3,7 @@ every script and expression through it."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -65,10 +66,11 @@ ESCAPES = [
     ("vars(data)", "'vars' is not available"),
     ("setattr(data, 'x', 1)", "'setattr' is not available"),
     ("class Escape:\n    pass", "class definitions are not allowed"),
-    ("try:\n    x = 1\nexcept:\n    x = 2", "Line 3: except must name exceptions"),
-    ("try:\n    x = 1\nexcept Exception:\n    x = 2", "Line 3: except must name exceptions"),
-    ("try:\n    x = 1\nexcept ValueError:\n    x = 2\nfinally:\n    x = 3", "try/finally is not allowed"),
-    ("ValueError = KeyError", '"ValueError" cannot be reassigned'),
+    ("with data as d:\n    pass", "with statements are not allowed"),
+    ("try:\n    x = 1\nexcept:\n    x = 2", "Line 3: a bare except: is not allowed"),
+    ("try:\n    data.missing\nexcept AttributeError as error:\n    leaked = error.obj",
+     "Line 4: AttributeError: AttributeError.obj is not available"),
+    ("raise ValueError.mro()[-2]('out of the Exception tree')", "BaseException: out of the Exception tree"),
 ]
 
 
@@ -105,6 +107,9 @@ def test_escapes_in_expressions_are_refused(env, expression, message):
     ("10 ** 7 * [0]", "* would make a sequence over"),
     ("row = [0]\nrow *= 10 ** 7", "Line 2: * would make a sequence over"),
     ("sum(range(10 ** 9))", "range() of more than"),
+    ("sum([[0]] * 1000, [])", "sum() of sequences"),
+    ("int(Decimal('1e999999'))", "a Decimal of more than"),
+    ("Decimal('7' * 20000)", "a Decimal of more than"),
 ])
 def test_operations_too_big_for_the_tracer_are_refused(env, script, message):
     with pytest.raises(ScriptError, match="^Script refused: Line ") as info:
@@ -112,10 +117,11 @@ def test_operations_too_big_for_the_tracer_are_refused(env, script, message):
     assert message in str(info.value)
 
 
-def test_a_script_cannot_catch_a_refusal(env):
-    script = "try:\n    x = 10 ** 100000\nexcept ArithmeticError:\n    x = 0"
-    with pytest.raises(ScriptError, match="Line 2: \\*\\* would make"):
-        env.execute(script, {})
+def test_decimal_arithmetic_cannot_grow_past_the_limit(env):
+    with pytest.raises(ScriptError, match="^Script failed: Line 1: Overflow"):
+        env.execute("big = int(Decimal(10) ** 999999)", {})
+    assert env.evaluate("isinstance(Decimal('1.5') * 2, Decimal)", {}) is True
+    assert Decimal not in env.evaluate("Decimal.mro()", {})  # the unchecked class stays out of reach
 
 
 # -- the time limit -----------------------------------------------------------------
@@ -146,9 +152,10 @@ def test_a_runaway_script_is_stopped_and_the_tracer_restored(env, script):
 
 
 def test_a_runaway_expression_is_stopped(env):
+    before = sys.gettrace()
     with pytest.raises(ScriptTimeout, match="^Expression timed out"):
         env.evaluate("sum(a * b for a in range(10 ** 6) for b in range(10 ** 6))", {})
-    assert sys.gettrace() is None
+    assert sys.gettrace() is before
 
 
 def test_the_time_limit_works_in_a_worker_thread(env):
@@ -167,25 +174,68 @@ def test_the_time_limit_works_in_a_worker_thread(env):
     assert len(errors) == 1 and isinstance(errors[0], ScriptTimeout)
 
 
-def test_a_timeout_cannot_be_caught_by_the_script(env):
-    script = "while True:\n    try:\n        while True:\n            x = 1\n    except (ValueError, TypeError):\n        pass"
+@pytest.mark.parametrize("script", [
+    "while True:\n    try:\n        while True:\n            x = 1\n    except Exception:\n        pass",
+    "try:\n    while True:\n        pass\nfinally:\n    while True:\n        pass",
+    "catch_all = ValueError.mro()[-2]\nwhile True:\n    try:\n        while True:\n            pass\n"
+    "    except catch_all:\n        pass",
+    # A RecursionError inside the tracer switches tracing off for the rest of the run.
+    "def down():\n    down()\ntry:\n    down()\nexcept RuntimeError:\n    pass\nwhile True:\n    pass",
+])
+def test_a_script_cannot_outlast_the_time_limit_by_catching(env, script):
     with pytest.raises(ScriptTimeout):
         env.execute(script, {})
 
 
-def test_catching_recursion_errors_is_refused():
-    # A RecursionError raised inside the tracer switches tracing off for good.
-    script = "def f():\n    f()\ntry:\n    f()\nexcept RuntimeError:\n    pass\nwhile True: pass"
-    with pytest.raises(ScriptError, match="Line 5: except must name exceptions"):
-        SandboxedEnvironment(time_limit=LIMIT).execute(script, {})
+def test_loops_are_stopped_even_when_tracing_is_switched_off():
+    # CPython drops the tracer for good when it raises at the stack limit or inside
+    # garbage collection; the deadline checks compiled into loops and calls remain.
+    env = SandboxedEnvironment({"switch_tracing_off": lambda: sys.settrace(None)}, time_limit=LIMIT)
+    for script in ["switch_tracing_off()\nwhile True: pass",
+                   "switch_tracing_off()\nfor n in range(10 ** 6):\n    for m in range(10 ** 6):\n        pass",
+                   "switch_tracing_off()\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(60)",
+                   "switch_tracing_off()\nfib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(60)",
+                   "switch_tracing_off()\nsum(1 for n in range(10 ** 6) for m in range(10 ** 6))"]:
+        started = time.monotonic()
+        with pytest.raises(ScriptTimeout):
+            env.execute(script, {})
+        assert time.monotonic() - started < LIMIT + 0.5
+
+
+def test_generators_closed_by_the_garbage_collector_do_not_switch_tracing_off(env, capfd):
+    script = ("def one():\n    try:\n        yield 1\n    except ValueError:\n        pass\n"
+              "while True:\n    made = [one() for _ in range(20000)]\n    for it in made:\n        next(it)\n"
+              "    made = None")
+    for _ in range(3):
+        with pytest.raises(ScriptTimeout):
+            env.execute(script, {})
+    assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_chained_iterators_stop_at_the_recursion_limit_instead_of_crashing():
+    # 200,000 nested C iterators overflow the C stack: the worker process would die.
+    script = "it = [1]\nfor n in range(200000):\n    it = map(abs, it)\nfirst = next(it)"
+    code = ("from engine.sandbox import SandboxedEnvironment\n"
+            "from engine.errors import ScriptError\n"
+            "try:\n"
+            f"    SandboxedEnvironment(time_limit=10).execute({script!r}, {{}})\n"
+            "except ScriptError as error:\n"
+            "    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert "RecursionError" in done.stdout
 
 
 def test_tracing_is_restored_after_normal_runs_and_errors(env):
+    before = sys.gettrace()
     env.execute("x = 1", {})
+    assert sys.gettrace() is before
     with pytest.raises(ScriptError):
         env.execute("x = 1 / 0", {})
+    assert sys.gettrace() is before
     assert env.evaluate("1 + 1", {}) == 2
-    assert sys.gettrace() is None
+    assert sys.gettrace() is before
 
 
 # -- allowed ------------------------------------------------------------------------
@@ -213,6 +263,12 @@ try:
     bad = int("not a number")
 except ValueError:
     bad = None
+try:
+    ratio = 1 / 0
+except Exception as error:
+    ratio = str(error)
+finally:
+    checked = True
 helper = decimal_round
 def unused():
     return 1
@@ -243,9 +299,10 @@ def test_a_legitimate_script_runs_and_writes_task_data(env):
     assert data["ordered"] == ["Sara", "Ali"]
     assert data["pairs"] == [(0, "a"), (1, "b")]
     assert data["bad"] is None
+    assert (data["ratio"], data["checked"]) == ("division by zero", True)
     # Deleted names go; helpers and functions never land in task data.
     assert "amount" not in data
-    assert not {"helper", "unused", "Decimal", "ValueError", "__builtins__"} & set(data)
+    assert not {"helper", "unused", "Decimal", "__builtins__"} & set(data)
 
 
 def test_expressions_see_task_data_and_do_not_change_it(env):
@@ -298,15 +355,8 @@ def test_underscore_task_data_is_untouched_and_cannot_replace_guards(env):
     assert data == {"_getattr_": "not a function", "_note": "kept", "items": [1, 2], "size": 1}
 
 
-def test_exception_names_in_task_data_do_not_fool_handlers(env):
-    data = {"ValueError": "from a form", "raw": "12x"}
-    env.execute("try:\n    n = int(raw)\nexcept ValueError:\n    n = 0", data)
-    assert data == {"ValueError": "from a form", "raw": "12x", "n": 0}
-
-
 @pytest.mark.parametrize(("helpers", "message"), [
     ({"_getattr_": getattr}, "not allowed"),
-    ({"ValueError": KeyError}, "not allowed"),
     ({"os": sys}, "is a module"),
 ])
 def test_unsafe_helpers_are_refused(helpers, message):

@@ -1,4 +1,5 @@
 """SQLAlchemy models: the process store, the inbox projection, history, timers, users."""
+from .casework import Attachment, Comment, TaskDraft
 from .history import Event
 from .instances import MessageWait, ProcessInstance, Timer
 from .processes import ProcessDefinition, ProcessVersion
@@ -7,6 +8,6 @@ from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
-    "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
+    "Attachment", "Comment", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

@@ -1,11 +1,104 @@
-"""The task page: the case's context, the form, submit."""
+"""The task page: the case's context, the form, drafts, attachments, comments, submit."""
 from __future__ import annotations
 
-from flask import Blueprint
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import unit_of_work
+from ..i18n import current_language
+from ..runtime import current_runtime
+from ..security import current_actor
+from ..services import attachments, task_page
+from ..services.errors import InvalidInput
+from .form_input import read_form, uploaded_files
 
 bp = Blueprint("tasks", __name__)
 
 
+def _data_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"])
+
+
+def _render(task_id: str, errors: dict | None = None, posted: dict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    runtime = current_runtime()
+    with unit_of_work(write=False) as uow:
+        page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id)
+    if posted is not None:
+        page.data = {**page.data, **posted}
+    return render_template("tasks/show.html", page=page, errors=errors or {}), status
+
+
 @bp.get("/tasks/<task_id>")
+@login_required
 def show(task_id: str):  # type: ignore[no-untyped-def]
-    return task_id
+    return _render(task_id)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit(task_id: str):  # type: ignore[no-untyped-def]
+    runtime, actor = current_runtime(), current_actor()
+    with unit_of_work(write=False) as uow:
+        page = task_page.load_task_page(uow.session, runtime, actor, task_id)
+    data = read_form(page.form, request.form)
+    if request.form.get("action") == "draft":
+        task_page.save_draft(task_id, data, actor=actor, uow=unit_of_work(), clock=runtime.clock)
+        flash(_("Draft saved. Only you can see it."), "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    for name, files in uploaded_files(page.form, request.files).items():
+        try:
+            ids = _store_files(files, page.instance.id, task_id, name)
+        except InvalidInput as exc:
+            return _render(task_id, errors={name: exc.errors.get("file", [str(exc)])}, posted=data, status=422)
+        multiple = page.form.field(name).options.get("multiple")
+        data[name] = (list(data.get(name) or []) + ids) if multiple else ids[-1]
+    try:
+        outcome = task_page.complete_with_form(task_id, data, actor=actor, locale=current_language(),
+                                               uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
+    except InvalidInput as exc:
+        return _render(task_id, errors=exc.errors or {"_schema": [str(exc)]}, posted=data, status=422)
+    flash(_("Done. The task was completed."), "success")
+    if outcome.next_task_for_actor:
+        return redirect(url_for("tasks.show", task_id=outcome.next_task_for_actor))
+    return redirect(url_for("inbox.index"))
+
+
+def _store_files(files: list, instance_id: int, task_id: str, field: str) -> list[str]:
+    """Store a field's uploads in one transaction (kept even if the form then has errors, so the
+    user need not upload again); nothing is kept if one of them is refused."""
+    runtime, actor = current_runtime(), current_actor()
+    stored: list[attachments.StoredFile] = []
+    with unit_of_work() as uow:
+        try:
+            for upload in files:
+                stored.append(attachments.store(uow.session, _data_dir(), upload.stream, upload.filename or "",
+                                                instance_id=instance_id, task_id=task_id, field=field,
+                                                actor=actor, clock=runtime.clock))
+            uow.commit()
+        except BaseException:
+            attachments.discard(_data_dir(), stored)
+            raise
+    return [item.id for item in stored]
+
+
+@bp.post("/tasks/<task_id>/comments")
+@login_required
+def comment(task_id: str):  # type: ignore[no-untyped-def]
+    try:
+        task_page.add_comment(task_id, request.form.get("comment", ""), actor=current_actor(), uow=unit_of_work(),
+                              clock=current_runtime().clock)
+    except InvalidInput:
+        flash(_("A comment needs some text (at most 4000 characters)."), "warning")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
+
+
+@bp.get("/attachments/<attachment_id>")
+@login_required
+def download(attachment_id: str):  # type: ignore[no-untyped-def]
+    with unit_of_work(write=False) as uow:
+        attachment, path = attachments.open_attachment(uow.session, _data_dir(), attachment_id, current_actor())
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename, max_age=0)
