@@ -44,6 +44,14 @@ def content_hash(sources: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class ManualStart:
+    """A process people start by hand: who may (the start event's lane role) and with which form."""
+
+    role: str | None
+    form: str | None
+
+
 @dataclass
 class SpecSet:
     """The parsed, ready-to-run specs of one group of files."""
@@ -56,6 +64,8 @@ class SpecSet:
     decision_ids: list[str] = field(default_factory=list)
     # message name -> id of the process a message start event of which catches it
     message_starts: dict[str, str] = field(default_factory=dict)
+    # process id -> how people start it: the role of the none start event's lane, its start form
+    manual_starts: dict[str, ManualStart] = field(default_factory=dict)
 
     def spec_for(self, process_id: str) -> tuple[Any, dict[str, Any]]:
         """The spec and called-process specs of ``process_id``.
@@ -132,6 +142,9 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
             spec_set.processes[process_id] = (spec, subprocesses)
             for name in _start_messages(spec):
                 spec_set.message_starts.setdefault(name, process_id)
+            manual = _manual_start(spec)
+            if manual is not None:
+                spec_set.manual_starts[process_id] = manual
             spec_set.process_names[process_id] = process_parser.get_name() or process_id
     except Exception as exc:  # validation ran first; this is a parser gap, still reported precisely
         raise ProcessValidationError([Problem(getattr(exc, "file_name", "") or "", getattr(exc, "line_number", None),
@@ -146,6 +159,15 @@ def _start_messages(spec: Any) -> list[str]:
         if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
             names.append(definition.name)
     return names
+
+
+def _manual_start(spec: Any) -> ManualStart | None:
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(task_spec, StartEvent) and type(definition).__name__ == "NoneEventDefinition":
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            return ManualStart(role=task_spec.lane, form=properties.get("form"))
+    return None
 
 
 def _lanes_to_roles(spec: Any, lanes: Mapping[str, str]) -> None:

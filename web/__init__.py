@@ -39,12 +39,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .inbox import bp as inbox_bp
+    from .start import bp as start_bp
     from .tasks import bp as tasks_bp
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_bp, inbox_bp, tasks_bp):
+    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     security.csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,5 +39,9 @@ class ProcessDefinition(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     # the message a start event of the process catches: a thrown message of that name starts a new instance
     start_message: Mapped[str | None] = mapped_column(String(255), index=True)
+    # started by hand: by holders of this role (the start event's lane), with this start form
+    manual_start: Mapped[bool] = mapped_column(Boolean, default=False)
+    starter_role: Mapped[str | None] = mapped_column(String(80))
+    start_form: Mapped[str | None] = mapped_column(String(255))
 
     version: Mapped[ProcessVersion] = relationship(back_populates="definitions")

@@ -50,9 +50,11 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
                                  deployed_by=actor, deployed_at=clock.now(), reason=reason)
         starts = {process_id: name for name, process_id in spec_set.message_starts.items()}
         for process_id in sorted(spec_set.processes):
-            version.definitions.append(ProcessDefinition(process_id=process_id,
-                                                         name=spec_set.process_names.get(process_id, process_id),
-                                                         start_message=starts.get(process_id)))
+            manual = spec_set.manual_starts.get(process_id)
+            version.definitions.append(ProcessDefinition(
+                process_id=process_id, name=spec_set.process_names.get(process_id, process_id),
+                start_message=starts.get(process_id), manual_start=manual is not None,
+                starter_role=manual.role if manual else None, start_form=manual.form if manual else None))
         uow.session.add(version)
         uow.session.flush()
         record(uow.session, None, "deployed", clock.now(), actor=actor,
@@ -61,17 +63,16 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
         return Deployed(version.id, key, sorted(spec_set.processes), True)
 
 
-def latest_version(session, process_id: str) -> ProcessVersion:
-    """The newest version that defines ``process_id``.
+def latest_definition(session, process_id: str) -> ProcessDefinition:
+    """``process_id`` in the newest version that defines it (new cases start there).
 
     :raise ProcessNotFound:
     """
-    version = session.scalar(
-        select(ProcessVersion).join(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessVersion.id.desc()).limit(1))
-    if version is None:
+    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                                .order_by(ProcessDefinition.version_id.desc()).limit(1))
+    if definition is None:
         raise ProcessNotFound(f"no deployed process '{process_id}'")
-    return version
+    return definition
 
 
 def _decode(sources: Mapping[str, bytes]) -> tuple[dict[str, str], list[Problem]]:

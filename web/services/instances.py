@@ -12,7 +12,7 @@ from engine.errors import InvalidTaskData, TaskError, TaskNotReady, UnknownProce
 from ..models import ProcessInstance, TaskRecord
 from ..runtime import Runtime
 from .actors import Actor
-from .deployment import latest_version
+from .deployment import latest_definition
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, ProcessFailed, ProcessNotFound,
                      TaskAlreadyCompleted, TaskNotFound, UserNotFound)
 from .projection import record
@@ -35,12 +35,19 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
                    uow: UnitOfWork, runtime: Runtime, clock: Clock, title: str | None = None) -> Outcome:
     """Start the newest version of ``process_id`` and run it until it waits.
 
+    Only holders of the role of the start event's lane may start a process by hand.
+
     :raise ProcessNotFound, InvalidInput, ProcessFailed, Forbidden:
     """
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
     with uow:
-        version = latest_version(uow.session, process_id)
+        definition = latest_definition(uow.session, process_id)
+        if not actor.system and (not definition.manual_start or
+                                 (definition.starter_role and definition.starter_role not in actor.roles)):
+            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
+                            if definition.manual_start else f"'{process_id}' is not started by hand")
+        version = definition.version
         spec_set = runtime.spec_set(version)
         try:
             workflow = runtime.engine.start(spec_set, process_id, data)

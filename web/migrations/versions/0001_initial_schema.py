@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:54:01.950981
+Create Date: 2026-11-24 06:57:23.667374
 
 """
 from alembic import op
@@ -61,6 +61,9 @@ def upgrade():
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('start_message', sa.String(length=255), nullable=True),
+    sa.Column('manual_start', sa.Boolean(), nullable=False),
+    sa.Column('starter_role', sa.String(length=80), nullable=True),
+    sa.Column('start_form', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], name=op.f('fk_process_definition_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
     sa.UniqueConstraint('process_id', 'version_id', name=op.f('uq_process_definition_process_id'))

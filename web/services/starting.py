@@ -1,0 +1,77 @@
+"""Starting a case by hand: which processes a person may start, and starting one from its start form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from forms.loader import load_form
+from forms.marshmallow_schema import validate_submission
+from forms.model import FormDefinition, FormError
+
+from ..models import ProcessDefinition
+from ..runtime import Runtime
+from .actors import Actor
+from .errors import InvalidInput, ProcessNotFound
+from .instances import Outcome, start_instance
+from .uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class StartOption:
+    process_id: str
+    name: str
+    form: FormDefinition | None
+
+
+def start_options(session: Session, actor: Actor) -> list[StartOption]:
+    """The processes with a start form that the actor's roles may start (newest versions)."""
+    newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version_id).label("version_id"))
+              .group_by(ProcessDefinition.process_id).subquery())
+    rows = session.scalars(
+        select(ProcessDefinition).join(newest, (newest.c.process_id == ProcessDefinition.process_id)
+                                       & (newest.c.version_id == ProcessDefinition.version_id))
+        .where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
+        .order_by(ProcessDefinition.name))
+    return [StartOption(d.process_id, d.name, _form(d.start_form)) for d in rows
+            if actor.system or d.starter_role is None or d.starter_role in actor.roles]
+
+
+def start_option(session: Session, actor: Actor, process_id: str) -> StartOption:
+    """:raise ProcessNotFound: not a process this actor may start from a form."""
+    for option in start_options(session, actor):
+        if option.process_id == process_id:
+            return option
+    raise ProcessNotFound(f"no process '{process_id}' you may start")
+
+
+def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
+                    uow: UnitOfWork, runtime: Runtime, clock: Clock) -> Outcome:
+    """Validate the start form, then start the case in ``province``.
+
+    :raise InvalidInput: field errors in the user's language (also a missing province); nothing is started.
+    :raise ProcessNotFound, Forbidden, ProcessFailed:
+    """
+    with uow:
+        option = start_option(uow.session, actor, process_id)
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = dict(raw)
+    if option.form is not None:
+        clean, errors = validate_submission(option.form, raw, locale)
+    if province is None and not actor.national:
+        errors["province"] = ["required"]
+    if errors:
+        raise InvalidInput("the start form has errors", errors)
+    if province:
+        clean.setdefault("province", province)
+    return start_instance(process_id, clean, actor=actor, province=province, uow=uow, runtime=runtime, clock=clock)
+
+
+def _form(form_id: str | None) -> FormDefinition | None:
+    try:
+        return load_form(form_id) if form_id else None
+    except FormError:
+        return None
