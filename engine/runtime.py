@@ -204,6 +204,37 @@ class Engine:
         self.run(workflow)
 
     # -- reading -------------------------------------------------------------------
+    def element_states(self, workflow: BpmnWorkflow) -> dict[str, str]:
+        """The top-level diagram's elements that are 'completed', 'active' (ready/started/error) or 'waiting'.
+
+        Call before storing: compaction drops the finished history this reads.
+        """
+        states: dict[str, str] = {}
+        rank = {"completed": 1, "waiting": 2, "active": 3}
+        for task in workflow.get_tasks(state=TaskState.FINISHED_MASK | TaskState.READY | TaskState.STARTED
+                                       | TaskState.WAITING | TaskState.ERROR):
+            if task.workflow is not workflow or task.task_spec.bpmn_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                state = "completed"
+            elif task.state == TaskState.WAITING:
+                state = "waiting"
+            elif task.state == TaskState.CANCELLED:
+                continue
+            else:
+                state = "active"
+            bpmn_id = task.task_spec.bpmn_id
+            if rank[state] > rank.get(states.get(bpmn_id, ""), 0):
+                states[bpmn_id] = state
+        return states
+
+    def current_stage(self, workflow: BpmnWorkflow) -> str | None:
+        """The ``stage`` variable as the process last set it (scripts set it at each stage change)."""
+        live = workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING)
+        latest = max(live, key=lambda t: t.last_state_change, default=None) or workflow.last_task
+        stage = latest.data.get("stage") if latest is not None else None
+        return stage if isinstance(stage, str) else None
+
     def open_user_tasks(self, workflow: BpmnWorkflow) -> list[UserTask]:
         return [self.describe(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
 

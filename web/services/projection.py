@@ -58,6 +58,13 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
         session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
                                 name=wait.name, correlation=canonical(wait.correlation)))
 
+    stage = engine.current_stage(workflow)
+    if stage and stage != instance.stage:
+        record(session, instance, "stage_changed", now, actor=actor, data={"from": instance.stage, "to": stage})
+        instance.stage = stage
+    states = engine.element_states(workflow)
+    visited = set(instance.visited or []) | {e for e, state in states.items() if state == "completed"}
+    instance.visited = sorted(visited)
     # last: storing compacts finished history away, and the task states above were read from it
     instance.state = engine.dumps(workflow)
     instance.serializer_version = engine.serializer.version
@@ -67,9 +74,6 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
         instance.status = "completed"
         instance.completed_at = now
         record(session, instance, "instance_completed", now, actor=actor)
-    stage = next((t.data.get("stage") for t in open_now if isinstance(t.data.get("stage"), str)), None)
-    if stage:
-        instance.stage = stage
     return opened
 
 
