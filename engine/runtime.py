@@ -173,6 +173,15 @@ class Engine:
         # a cycle timer stays waiting with a later due time: it fired too
         return [t for tid, t in before.items() if tid not in after or after[tid].due != t.due]
 
+    def correct_data(self, workflow: BpmnWorkflow, corrections: Mapping[str, Any]) -> None:
+        """Set ``corrections`` in the data of every ready, waiting or failed task (a supervisor's fix).
+
+        :raise InvalidTaskData:
+        """
+        clean = self._check_data(corrections)
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+            task.data.update(clean)
+
     def start_by_message(self, spec_set: SpecSet, process_id: str, name: str, payload: Any) -> BpmnWorkflow:
         """A new instance of a process whose start event catches message ``name``, started by it."""
         spec, subprocesses = spec_set.spec_for(process_id)
@@ -228,11 +237,15 @@ class Engine:
                 states[bpmn_id] = state
         return states
 
-    def current_stage(self, workflow: BpmnWorkflow) -> str | None:
-        """The ``stage`` variable as the process last set it (scripts set it at each stage change)."""
+    def current_data(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The case's data as it stands: that of the most recently changed live task (or the last one)."""
         live = workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING)
         latest = max(live, key=lambda t: t.last_state_change, default=None) or workflow.last_task
-        stage = latest.data.get("stage") if latest is not None else None
+        return self.serializer.to_data(dict(latest.data)) if latest is not None else {}
+
+    def current_stage(self, workflow: BpmnWorkflow) -> str | None:
+        """The ``stage`` variable as the process last set it (scripts set it at each stage change)."""
+        stage = self.current_data(workflow).get("stage")
         return stage if isinstance(stage, str) else None
 
     def open_user_tasks(self, workflow: BpmnWorkflow) -> list[UserTask]:

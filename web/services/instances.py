@@ -140,7 +140,8 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
-def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRecord, ProcessInstance]:
+def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
+               holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance]:
     # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
     # concurrent completion to commit and then returns the rows as it left them; SQLite: the
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
@@ -153,7 +154,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRecord,
     row, instance = found
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
-    if not actor.may_work_on(row.role, row.province, row.assignee):
+    if holder_only and not actor.may_work_on(row.role, row.province, row.assignee):
         if row.assignee is not None and row.role in actor.roles:
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
@@ -171,14 +172,18 @@ def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) 
     return Outcome(instance.id, instance.status, [t.id for t in opened], mine)
 
 
-def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:
+def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfWork, clock: Clock,
+                   reason: str | None = None, as_supervisor: bool = False) -> None:
     """Give an open task to a colleague who holds its role in its province (e.g. vacation cover).
+
+    The task's holder (or anyone of its role) may hand it over; with ``as_supervisor`` a
+    supervisor of the province may, whoever holds it.
 
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
     :raise InvalidInput: the colleague does not exist or may not do this task.
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance = _lock_task(uow, task_id, actor, holder_only=not as_supervisor)
         try:
             colleague = actor_for(uow.session, to_username)
         except UserNotFound:
@@ -189,5 +194,5 @@ def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfW
         previous, row.assignee = row.assignee, colleague.username
         instance.updated_at = clock.now()
         record(uow.session, instance, "task_handed_over", clock.now(), actor=actor.username, task_id=task_id,
-               data={"from": previous, "to": colleague.username})
+               data={"from": previous, "to": colleague.username, "reason": reason})
         uow.commit()

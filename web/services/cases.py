@@ -1,0 +1,174 @@
+"""The supervisors' view of cases: every case in their scope, filtered, sorted, paginated, exported."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from engine.calendar import TEHRAN, from_jalali
+from engine.clock import Clock
+
+from ..models import ProcessDefinition, ProcessInstance, TaskRecord
+from .actors import Actor
+from .errors import Forbidden, InvalidInput
+
+SUPERVISING_ROLES = frozenset({"supervisor", "company_ceo", "small_industries_deputy", "isipo_expert", "admin"})
+STATUSES = ("running", "completed", "suspended", "terminated")
+SORTS = {
+    "-started": (ProcessInstance.started_at.desc(),),
+    "started": (ProcessInstance.started_at,),
+    "-updated": (ProcessInstance.updated_at.desc(),),
+    "province": (ProcessInstance.province, ProcessInstance.id),
+    "stage": (ProcessInstance.stage, ProcessInstance.id),
+    "id": (ProcessInstance.id,),
+}
+MAX_PER_PAGE = 200
+MAX_EXPORT = 10_000
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    province: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    cluster: str | None = None
+    process_id: str | None = None
+    version: int | None = None
+    overdue: bool = False
+    started_from: str | None = None   # Jalali date
+    started_to: str | None = None     # Jalali date, inclusive
+    sort: str = "-started"
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class Holder:
+    task_id: str
+    task_name: str
+    role: str | None
+    assignee: str | None
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    title: str | None
+    process_id: str
+    process_name: str
+    version: int
+    province: str | None
+    stage: str | None
+    status: str
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    holders: list[Holder] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return any(h.overdue for h in self.holders)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def require_supervisor(actor: Actor) -> None:
+    """:raise Forbidden: the actor has no supervising role."""
+    if not (actor.system or actor.roles & SUPERVISING_ROLES):
+        raise Forbidden("the case list is for supervising roles")
+
+
+def list_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Clock, *,
+               paginate: bool = True) -> CasePage:
+    """Cases in the actor's provinces (all for national roles) matching ``filters``.
+
+    :raise Forbidden: not a supervising role.
+    :raise InvalidInput: a malformed filter (e.g. a date), naming the field.
+    """
+    require_supervisor(actor)
+    now = clock.now()
+    query = _filtered(select(ProcessInstance), actor, filters, now)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = query.order_by(*SORTS[filters.sort])
+    if paginate:
+        query = query.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    else:
+        query = query.limit(MAX_EXPORT)
+    instances = list(session.scalars(query))
+    return CasePage(_rows(session, instances, now), total, filters.page,
+                    max(1, -(-total // filters.per_page)), filters.per_page)
+
+
+def _filtered(query, actor: Actor, filters: CaseFilters, now: datetime):  # type: ignore[no-untyped-def]
+    errors: dict[str, list[str]] = {}
+    if filters.sort not in SORTS:
+        errors["sort"] = ["unknown sort"]
+    if filters.status not in (None, *STATUSES):
+        errors["status"] = ["unknown status"]
+    if filters.page < 1 or not 1 <= filters.per_page <= MAX_PER_PAGE:
+        errors["page"] = ["out of range"]
+    bounds = {}
+    for name in ("started_from", "started_to"):
+        text = getattr(filters, name)
+        if text:
+            try:
+                bounds[name] = from_jalali(text)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if errors:
+        raise InvalidInput("invalid case filters", errors)
+    if not actor.national:
+        query = query.where(ProcessInstance.province.in_(sorted(actor.provinces)))
+    if filters.province:
+        query = query.where(ProcessInstance.province == filters.province)
+    if filters.stage:
+        query = query.where(ProcessInstance.stage == filters.stage)
+    if filters.status:
+        query = query.where(ProcessInstance.status == filters.status)
+    if filters.cluster:
+        query = query.where(ProcessInstance.title.contains(filters.cluster))
+    if filters.process_id:
+        query = query.where(ProcessInstance.process_id == filters.process_id)
+    if filters.version:
+        query = query.where(ProcessInstance.version_id == filters.version)
+    if "started_from" in bounds:
+        query = query.where(ProcessInstance.started_at >= _tehran_midnight(bounds["started_from"]))
+    if "started_to" in bounds:
+        query = query.where(ProcessInstance.started_at < _tehran_midnight(bounds["started_to"] + timedelta(days=1)))
+    if filters.overdue:
+        late = exists().where(and_(TaskRecord.instance_id == ProcessInstance.id, TaskRecord.status == "open",
+                                   TaskRecord.due_at < now))
+        query = query.where(late)
+    return query
+
+
+def _tehran_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), TEHRAN)
+
+
+def _rows(session: Session, instances: list[ProcessInstance], now: datetime) -> list[CaseRow]:
+    if not instances:
+        return []
+    ids = [i.id for i in instances]
+    holders: dict[int, list[Holder]] = {}
+    for task in session.scalars(select(TaskRecord).where(TaskRecord.instance_id.in_(ids), TaskRecord.status == "open")
+                                .order_by(TaskRecord.due_at)):
+        holders.setdefault(task.instance_id, []).append(Holder(
+            task.id, task.name, task.role, task.assignee, task.due_at,
+            task.due_at is not None and task.due_at < now))
+    names = {(d.version_id, d.process_id): d.name for d in session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
+    return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), i.process_id), i.version_id,
+                    i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
+                    holders.get(i.id, [])) for i in instances]
