@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from . import errors, i18n, security
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
     from .inbox import bp as inbox_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
@@ -45,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp):
+    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     security.csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

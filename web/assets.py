@@ -23,6 +23,10 @@ FILES = [
     ("vazirmatn/OFL.txt", "vazirmatn/OFL.txt"),
     ("@majidh1/jalalidatepicker/dist/jalalidatepicker.min.js", "jalalidatepicker/jalalidatepicker.min.js"),
     ("@majidh1/jalalidatepicker/dist/jalalidatepicker.min.css", "jalalidatepicker/jalalidatepicker.min.css"),
+    ("bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.production.min.js"),
+    ("bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-js/bpmn-modeler.production.min.js"),
+    ("bpmn-js/dist/assets/", "bpmn-js/assets/"),
+    ("chart.js/dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
 ]
 
 

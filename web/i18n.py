@@ -18,6 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from engine.calendar import TEHRAN, persian_digits, to_jalali
 
+from .reference import provinces, roles
+from .services.cases import SUPERVISING_ROLES
+
 LANGUAGES = {"fa": {"name": "فارسی", "dir": "rtl"}, "en": {"name": "English", "dir": "ltr"}}
 DEFAULT_LANGUAGE = "fa"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -84,6 +87,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["jalali"] = jalali
     app.jinja_env.globals["stage_label"] = stage_label
     app.jinja_env.globals["event_label"] = event_label
+    app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["province_name"] = province_name
+    app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.globals["province_list"] = lambda: list(provinces().values())
+    app.jinja_env.globals["supervising_roles"] = SUPERVISING_ROLES
+    app.jinja_env.globals["stages"] = lambda: {code: str(label) for code, label in STAGES.items()}
 
     @app.context_processor
     def _language() -> dict[str, Any]:
@@ -129,3 +138,25 @@ EVENTS = {
 
 def event_label(action: str) -> str:
     return str(EVENTS.get(action, action))
+
+
+STATUSES = {"running": _l("Running"), "completed": _l("Completed"), "suspended": _l("Suspended"),
+            "terminated": _l("Terminated")}
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUSES.get(status, status or ""))
+
+
+def province_name(province_id: str | None) -> str:
+    province = provinces().get(province_id) if province_id else None
+    if province is None:
+        return province_id or ""
+    return province.fa if current_language() == "fa" else province.en
+
+
+def role_name(role_id: str | None) -> str:
+    role = roles().get(role_id) if role_id else None
+    if role is None:
+        return role_id or ""
+    return role.fa if current_language() == "fa" else role.en

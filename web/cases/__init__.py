@@ -1,0 +1,113 @@
+"""Supervisors: the case list (with CSV/XLSX export), one case's page, and actions on cases."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import unit_of_work
+from ..runtime import current_runtime
+from ..security import current_actor
+from ..services import admin, case_view, cases
+from ..services.errors import InvalidInput
+from .export import export_csv, export_xlsx
+
+bp = Blueprint("cases", __name__)
+
+
+def _filters() -> cases.CaseFilters:
+    args = request.args
+
+    def number(name: str, default: int | None) -> int | None:
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else default
+
+    return cases.CaseFilters(
+        province=args.get("province") or None, stage=args.get("stage") or None, status=args.get("status") or None,
+        cluster=args.get("cluster") or None, process_id=args.get("process") or None, version=number("version", None),
+        overdue=args.get("overdue") == "1", started_from=args.get("from") or None, started_to=args.get("to") or None,
+        sort=args.get("sort", "-started"), page=number("page", 1) or 1, per_page=number("per_page", 25) or 25)
+
+
+@bp.get("/cases")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    filters, errors = _filters(), {}
+    with unit_of_work(write=False) as uow:
+        try:
+            page = cases.list_cases(uow.session, current_actor(), filters, current_runtime().clock)
+        except InvalidInput as exc:
+            errors = exc.errors
+            page = cases.list_cases(uow.session, current_actor(), cases.CaseFilters(), current_runtime().clock)
+    status = 422 if errors else 200
+    return render_template("cases/index.html", page=page, filters=filters, errors=errors), status
+
+
+@bp.get("/cases/export.<any(csv, xlsx):kind>")
+@login_required
+def export(kind: str):  # type: ignore[no-untyped-def]
+    with unit_of_work(write=False) as uow:
+        page = cases.list_cases(uow.session, current_actor(), _filters(), current_runtime().clock, paginate=False)
+    if kind == "csv":
+        return Response(export_csv(page.rows), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=cases.csv"})
+    return Response(export_xlsx(page.rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=cases.xlsx"})
+
+
+@bp.get("/cases/<int:instance_id>")
+@login_required
+def show(instance_id: int):  # type: ignore[no-untyped-def]
+    with unit_of_work(write=False) as uow:
+        view = case_view.load_case(uow.session, current_runtime(), current_actor(), instance_id)
+    actor = current_actor()
+    return render_template("cases/show.html", view=view, can_act=bool(actor.roles & admin.ADMIN_ROLES))
+
+
+@bp.post("/cases/<int:instance_id>/<any(suspend, resume, terminate):action>")
+@login_required
+def change_status(instance_id: int, action: str):  # type: ignore[no-untyped-def]
+    try:
+        admin.change_status(instance_id, action, request.form.get("reason"), actor=current_actor(),
+                            uow=unit_of_work(), clock=current_runtime().clock)
+        flash(_("Done; the reason is in the case's history."), "success")
+    except InvalidInput:
+        flash(_("Please give a reason."), "danger")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/cases/<int:instance_id>/tasks/<task_id>/reassign")
+@login_required
+def reassign(instance_id: int, task_id: str):  # type: ignore[no-untyped-def]
+    try:
+        admin.reassign(task_id, request.form.get("to", "").strip(), request.form.get("reason"),
+                       actor=current_actor(), uow=unit_of_work(), clock=current_runtime().clock)
+        flash(_("The task was handed over."), "success")
+    except InvalidInput as exc:
+        flash(_("Please give a reason and a colleague who holds the task's role.")
+              if exc.errors else str(exc), "danger")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/cases/<int:instance_id>/retry")
+@login_required
+def retry(instance_id: int):  # type: ignore[no-untyped-def]
+    raw = request.form.get("corrections", "").strip()
+    try:
+        corrections = json.loads(raw) if raw else None
+        if corrections is not None and not isinstance(corrections, dict):
+            raise ValueError
+    except ValueError:
+        flash(_("Corrections must be a JSON object, e.g. {\"days\": 3}."), "danger")
+        return redirect(url_for("cases.show", instance_id=instance_id))
+    runtime = current_runtime()
+    try:
+        admin.retry(instance_id, corrections, request.form.get("reason"), actor=current_actor(),
+                    uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
+        flash(_("The step ran again successfully."), "success")
+    except InvalidInput:
+        flash(_("Please give a reason."), "danger")
+    return redirect(url_for("cases.show", instance_id=instance_id))

@@ -1,0 +1,77 @@
+"""One case as a supervisor sees it: diagram with its state, history, data, holders, timers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.xmlsafe import XmlError, parse_xml
+
+from ..models import Attachment, Event, ProcessDefinition, ProcessInstance, ProcessVersion, TaskRecord, Timer
+from ..runtime import Runtime
+from .actors import Actor
+from .attachments import may_see_case
+from .errors import InstanceNotFound
+from .instances import restore_workflow
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass
+class CaseView:
+    instance: ProcessInstance
+    process_name: str
+    diagram: str | None                  # the BPMN file that defines the case's process
+    element_states: dict[str, str]       # element id -> completed | active | waiting
+    data: dict[str, Any]
+    open_tasks: list[TaskRecord] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    children: list[ProcessInstance] = field(default_factory=list)
+
+
+def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int) -> CaseView:
+    """:raise InstanceNotFound: no such case, or not visible to the actor."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not may_see_case(session, actor, instance):
+        raise InstanceNotFound(f"no case {instance_id}")
+    states = {element: "completed" for element in instance.visited or []}
+    data: dict[str, Any] = {}
+    if instance.state:
+        workflow = restore_workflow(runtime, instance)
+        data = runtime.engine.current_data(workflow)
+        if instance.status in ("running", "suspended"):
+            states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
+    name = session.scalar(select(ProcessDefinition.name).where(
+        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
+    return CaseView(
+        instance=instance, process_name=name or instance.process_id,
+        diagram=diagram_of(session.get(ProcessVersion, instance.version_id), instance.process_id),
+        element_states=states, data=data,
+        open_tasks=list(session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance.id,
+                                                                 TaskRecord.status == "open"))),
+        timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
+        history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
+        attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
+        children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))))
+
+
+def diagram_of(version: ProcessVersion | None, process_id: str) -> str | None:
+    """The text of the version's file that defines ``process_id`` (as its process or a pool's)."""
+    if version is None:
+        return None
+    for name, text in sorted(version.files.items()):
+        if not name.lower().endswith(".bpmn"):
+            continue
+        try:
+            root = parse_xml(name, text.encode("utf-8"))
+        except XmlError:
+            continue
+        if root.find(f"{{{BPMN_NS}}}process[@id='{process_id}']") is not None:
+            return text
+    return None
+
+
