@@ -6,13 +6,13 @@ from typing import Any, Mapping
 from sqlalchemy import delete, select
 
 from engine.clock import Clock
-from engine.errors import EngineError
 
 from ..models import MessageWait, ProcessInstance, TaskRecord, Timer
 from ..runtime import Runtime
 from .actors import Actor
-from .errors import Conflict, Forbidden, InstanceNotFound, InvalidInput, ProcessFailed
-from .instances import hand_over_task, restore_workflow
+from .engine_calls import engine_errors, restore_workflow
+from .errors import Conflict, Forbidden, InstanceNotFound, InvalidInput
+from .instances import hand_over_task
 from .projection import record
 from .routing import settle
 from .uow import UnitOfWork
@@ -93,12 +93,10 @@ def retry(instance_id: int, corrections: Mapping[str, Any] | None, reason: str |
         if instance.status != "running" or not instance.last_error:
             raise Conflict("this case has no failed step to retry")
         workflow = restore_workflow(runtime, instance)
-        try:
+        with engine_errors():
             if corrections:
                 runtime.engine.correct_data(workflow, dict(corrections))
             runtime.engine.fire_timers(workflow)
-        except EngineError as exc:
-            raise ProcessFailed(str(exc), getattr(exc, "element_id", None)) from exc
         now = clock.now()
         record(uow.session, instance, "instance_retried", now, actor=actor.username,
                data={"reason": reason, "corrections": dict(corrections or {}), "error": instance.last_error})

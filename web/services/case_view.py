@@ -14,7 +14,7 @@ from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 from .errors import InstanceNotFound
-from .instances import restore_workflow
+from .engine_calls import restore_workflow
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 

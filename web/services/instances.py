@@ -7,14 +7,13 @@ from typing import Any, Mapping
 from sqlalchemy import select
 
 from engine.clock import Clock
-from engine.errors import InvalidTaskData, TaskError, TaskNotReady, UnknownProcess
 
 from ..models import ProcessInstance, TaskRecord
 from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_definition
-from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, ProcessFailed, ProcessNotFound,
-                     TaskAlreadyCompleted, TaskNotFound, UserNotFound)
+from .engine_calls import engine_errors, restore_workflow
+from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
 from .projection import record
 from .users import actor_for
 from .routing import settle
@@ -49,14 +48,8 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
                             if definition.manual_start else f"'{process_id}' is not started by hand")
         version = definition.version
         spec_set = runtime.spec_set(version)
-        try:
+        with engine_errors():
             workflow = runtime.engine.start(spec_set, process_id, data)
-        except UnknownProcess as exc:
-            raise ProcessNotFound(str(exc)) from exc
-        except InvalidTaskData as exc:
-            raise InvalidInput(str(exc)) from exc
-        except TaskError as exc:
-            raise ProcessFailed(str(exc), exc.element_id) from exc
         now = clock.now()
         instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
                                    serializer_version=runtime.engine.serializer.version, province=province,
@@ -85,14 +78,8 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         if instance.status != "running":
             raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
         workflow = restore_workflow(runtime, instance)
-        try:
+        with engine_errors():
             runtime.engine.complete(workflow, task_id, data)
-        except TaskNotReady as exc:
-            raise TaskAlreadyCompleted(str(exc)) from exc
-        except InvalidTaskData as exc:
-            raise InvalidInput(str(exc)) from exc
-        except TaskError as exc:
-            raise ProcessFailed(str(exc), exc.element_id) from exc
         now = clock.now()
         row.completed_by = actor.username
         row.data = dict(data or {})
@@ -159,12 +146,6 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
     return row, instance
-
-
-def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
-    """The live workflow of a stored instance, on the version it is pinned to."""
-    spec_set = runtime.spec_set_of(instance)
-    return runtime.engine.loads(instance.state, spec_set, instance.process_id)
 
 
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:

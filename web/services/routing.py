@@ -15,11 +15,11 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidTaskData, MessageNotDeliverable, TaskError
 
 from ..models import MessageWait, ProcessDefinition, ProcessInstance, ProcessVersion, TaskRecord
 from ..runtime import Runtime
-from .errors import Conflict, InvalidInput, ProcessFailed
+from .engine_calls import engine_errors, restore_workflow
+from .errors import ProcessFailed
 from .projection import record, sync
 
 MAX_DEPTH = 8
@@ -69,19 +69,11 @@ def waiting_instances(session: Session, name: str, correlation: Mapping[str, Any
 def deliver(session: Session, instance: ProcessInstance, name: str, payload: Any, runtime: Runtime,
             now: datetime, actor: str | None, depth: int = 0) -> list[TaskRecord]:
     """Deliver a message to one instance (its row is locked first) and settle it."""
-    from .instances import restore_workflow
-
     instance = session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance.id)
                               .with_for_update().execution_options(populate_existing=True))
     workflow = restore_workflow(runtime, instance)
-    try:
+    with engine_errors():
         runtime.engine.deliver_message(workflow, name, payload)
-    except MessageNotDeliverable as exc:
-        raise Conflict(str(exc)) from exc
-    except InvalidTaskData as exc:
-        raise InvalidInput(str(exc)) from exc
-    except TaskError as exc:
-        raise ProcessFailed(str(exc), exc.element_id) from exc
     record(session, instance, "message_delivered", now, actor=actor, data={"name": name, "payload": payload})
     return settle(session, instance, workflow, runtime, now, actor, depth)
 
@@ -91,12 +83,8 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
                      depth: int) -> ProcessInstance:
     version = session.get(ProcessVersion, definition.version_id)
     spec_set = runtime.spec_set(version)
-    try:
+    with engine_errors():
         workflow = runtime.engine.start_by_message(spec_set, definition.process_id, name, payload)
-    except InvalidTaskData as exc:
-        raise InvalidInput(str(exc)) from exc
-    except TaskError as exc:
-        raise ProcessFailed(str(exc), exc.element_id) from exc
     data = payload if isinstance(payload, Mapping) else {}
     instance = ProcessInstance(process_id=definition.process_id, version_id=version.id, status="running", state="",
                                serializer_version=runtime.engine.serializer.version,

@@ -20,7 +20,8 @@ from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 from .errors import InvalidInput, TaskNotFound
-from .instances import Outcome, complete_task, restore_workflow
+from .engine_calls import restore_workflow
+from .instances import Outcome, complete_task
 from .uow import UnitOfWork
 
 # Instructions in BPMN are Jinja templates over task data; they are untrusted, so sandboxed and escaped.

@@ -11,7 +11,7 @@ from engine.errors import EngineError
 
 from ..models import ProcessInstance, Timer
 from ..runtime import Runtime
-from .instances import restore_workflow
+from .engine_calls import restore_workflow
 from .projection import record
 from .routing import settle
 from .uow import UnitOfWork

@@ -1,0 +1,34 @@
+"""Calling the engine from services: restoring an instance's workflow, and the engine's errors as service errors."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from engine.errors import InvalidTaskData, MessageNotDeliverable, TaskError, TaskNotReady, UnknownProcess
+
+from ..models import ProcessInstance
+from ..runtime import Runtime
+from .errors import Conflict, InvalidInput, ProcessFailed, ProcessNotFound, TaskAlreadyCompleted
+
+
+def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
+    """The live workflow of a stored instance, on the version it is pinned to."""
+    return runtime.engine.loads(instance.state, runtime.spec_set_of(instance), instance.process_id)
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Turn the engine's named errors into the service layer's (and so into HTTP answers)."""
+    try:
+        yield
+    except TaskNotReady as exc:
+        raise TaskAlreadyCompleted(str(exc)) from exc
+    except InvalidTaskData as exc:
+        raise InvalidInput(str(exc)) from exc
+    except TaskError as exc:
+        raise ProcessFailed(str(exc), exc.element_id) from exc
+    except MessageNotDeliverable as exc:
+        raise Conflict(str(exc)) from exc
+    except UnknownProcess as exc:
+        raise ProcessNotFound(str(exc)) from exc
