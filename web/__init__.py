@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     if config:
         app.config.update(config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.json.ensure_ascii = False  # Persian text as it is in JSON answers and templates' tojson
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -35,8 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
 
     init_runtime(app, clock or SystemClock())
 
-    from . import errors, i18n, security
-    from .api import bp as api_bp
+    from . import api, errors, i18n, security
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .inbox import bp as inbox_bp
@@ -48,8 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     errors.init_app(app)
     for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(api_bp)
-    security.csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
+    api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)
     return app
 
