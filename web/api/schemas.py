@@ -1,0 +1,213 @@
+"""The API's marshmallow schemas: they parse requests, dump answers and generate the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from forms.json_schema import json_schema
+
+from ..i18n import current_language
+from ..reference import provinces
+from ..services.inbox import MAX_PER_PAGE, SORTS, InboxFilters
+
+DUE_FILTERS = ("overdue", "today", "week")
+
+
+class ErrorSchema(ma.Schema):
+    """Every error answer (the shape ``web.errors`` produces)."""
+
+    error = fields.String(required=True, metadata={"description": "The error's name, e.g. TaskNotFound"})
+    message = fields.String(required=True, metadata={"description": "For people, in the request's language"})
+    detail = fields.String(metadata={"description": "The precise reason, in English, for developers and logs"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages per field (dotted names for nested fields)"})
+    element_id = fields.String(metadata={"description": "The diagram element where the process failed"})
+
+
+# -- sign in ---------------------------------------------------------------------------------------------
+
+class TokenRequestSchema(ma.Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+
+
+class TokenSchema(ma.Schema):
+    token = fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer <token>`"})
+    token_type = fields.String(dump_default="Bearer")
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds the token stays valid"})
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(required=True)
+
+
+# -- the inbox -------------------------------------------------------------------------------------------
+
+class InboxQuerySchema(ma.Schema):
+    """The inbox filters, as in the web inbox; empty values count as not given."""
+
+    tab = fields.String(load_default="open", validate=validate.OneOf(["open", "completed"]))
+    process = fields.String(metadata={"description": "A process id"})
+    stage = fields.String()
+    cluster = fields.String(metadata={"description": "Part of the case title"})
+    due = fields.String(validate=validate.OneOf(DUE_FILTERS))
+    q = fields.String(metadata={"description": "Words in the task name or case title, or a case number"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+    @ma.pre_load
+    def _drop_empty(self, data: Any, **kwargs: Any) -> dict[str, Any]:
+        return {key: data[key] for key in data if data[key] != ""}
+
+    @ma.post_load
+    def _filters(self, data: dict[str, Any], **kwargs: Any) -> InboxFilters:
+        return InboxFilters(tab=data["tab"], process_id=data.get("process"), stage=data.get("stage"),
+                            cluster=data.get("cluster"), due=data.get("due"), q=data.get("q"), sort=data["sort"],
+                            page=data["page"], per_page=data["per_page"])
+
+
+class InboxItemSchema(ma.Schema):
+    id = fields.String(attribute="task_id", required=True)
+    name = fields.String(required=True)
+    element_id = fields.String(required=True)
+    form_id = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    due = fields.AwareDateTime(attribute="due_at", allow_none=True)
+    overdue = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    instance_id = fields.Integer(required=True)
+    process_id = fields.String(required=True)
+    process_name = fields.String(required=True)
+    title = fields.String(attribute="case_title", allow_none=True)
+    stage = fields.String(allow_none=True)
+
+
+class InboxPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(InboxItemSchema), attribute="rows", required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+# -- one task --------------------------------------------------------------------------------------------
+
+class InstanceSummarySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(allow_none=True)
+    process_id = fields.String(required=True)
+    stage = fields.String(allow_none=True)
+    status = fields.String(required=True)
+
+
+def _form_schema(page: Any) -> dict[str, Any] | None:
+    return json_schema(page.form, current_language()) if page.form is not None else None
+
+
+class TaskSchema(ma.Schema):
+    """A task as its page shows it (dumped from ``web.services.task_page.TaskPage``)."""
+
+    id = fields.String(attribute="task.id", required=True)
+    name = fields.String(attribute="task.name", required=True)
+    element_id = fields.String(attribute="task.element_id", required=True)
+    status = fields.String(attribute="task.status", required=True,
+                           validate=validate.OneOf(["open", "completed", "cancelled"]))
+    due = fields.AwareDateTime(attribute="task.due_at", allow_none=True)
+    assignee = fields.String(attribute="task.assignee", allow_none=True)
+    role = fields.String(attribute="task.role", allow_none=True)
+    province = fields.String(attribute="task.province", allow_none=True)
+    created_at = fields.AwareDateTime(attribute="task.created_at", required=True)
+    completed_at = fields.AwareDateTime(attribute="task.completed_at", allow_none=True)
+    completed_by = fields.String(attribute="task.completed_by", allow_none=True)
+    process_name = fields.String(required=True)
+    instance = fields.Nested(InstanceSummarySchema, required=True)
+    instructions = fields.String(allow_none=True, metadata={"description": "HTML-escaped text"})
+    form_id = fields.String(attribute="task.form_id", allow_none=True)
+    form = fields.Function(_form_schema, allow_none=True, metadata={
+        "type": "object",
+        "description": "The form as JSON Schema (draft 2020-12), titled in the request's language; "
+                       "null for a task without a form"})
+    data = fields.Dict(required=True, metadata={"description": "The task's current data, with the caller's draft"})
+    draft_saved_at = fields.AwareDateTime(allow_none=True)
+    may_complete = fields.Boolean(required=True)
+
+
+class CompleteSchema(ma.Schema):
+    data = fields.Dict(keys=fields.String(), required=True,
+                       metadata={"description": "The form's fields, valid per the task's `form` schema"})
+
+
+class HandoverSchema(ma.Schema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=80),
+                       metadata={"description": "The colleague's user name"})
+
+
+class OutcomeSchema(ma.Schema):
+    """What an action changed (``web.services.instances.Outcome``)."""
+
+    instance_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "The case's status now"})
+    open_tasks = fields.List(fields.String(), required=True, metadata={"description": "Ids of tasks just opened"})
+    next_task = fields.String(attribute="next_task_for_actor", allow_none=True,
+                              metadata={"description": "The first of them the caller may work on"})
+
+
+# -- cases -----------------------------------------------------------------------------------------------
+
+def _known_province(value: str) -> None:
+    if value not in provinces():
+        raise ma.ValidationError("unknown province")
+
+
+class StartSchema(ma.Schema):
+    process_id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    data = fields.Dict(keys=fields.String(), load_default=dict,
+                       metadata={"description": "The start form's fields"})
+    province = fields.String(load_default=None, allow_none=True, validate=_known_province,
+                             metadata={"description": "A province id (`clusterflow provinces`); "
+                                                      "required unless the caller's role is national"})
+
+
+class OpenTaskSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    element_id = fields.String(required=True)
+    role = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    due = fields.AwareDateTime(attribute="due_at", allow_none=True)
+
+
+class EventSchema(ma.Schema):
+    action = fields.String(required=True)
+    actor = fields.String(allow_none=True)
+    at = fields.AwareDateTime(required=True)
+    task_id = fields.String(allow_none=True)
+    data = fields.Dict(allow_none=True)
+
+
+class InstanceSchema(ma.Schema):
+    """A case (dumped from ``web.services.instance_view.InstanceView``)."""
+
+    id = fields.Integer(attribute="instance.id", required=True)
+    process_id = fields.String(attribute="instance.process_id", required=True)
+    process_name = fields.String(required=True)
+    version = fields.Integer(attribute="instance.version_id", required=True,
+                             metadata={"description": "The deployed version the case runs on"})
+    title = fields.String(attribute="instance.title", allow_none=True)
+    status = fields.String(attribute="instance.status", required=True)
+    stage = fields.String(attribute="instance.stage", allow_none=True)
+    province = fields.String(attribute="instance.province", allow_none=True)
+    parent_id = fields.Integer(attribute="instance.parent_id", allow_none=True)
+    started_at = fields.AwareDateTime(attribute="instance.started_at", required=True)
+    started_by = fields.String(attribute="instance.started_by", allow_none=True)
+    updated_at = fields.AwareDateTime(attribute="instance.updated_at", required=True)
+    completed_at = fields.AwareDateTime(attribute="instance.completed_at", allow_none=True)
+    open_tasks = fields.List(fields.Nested(OpenTaskSchema), required=True)
+    history = fields.List(fields.Nested(EventSchema), required=True)
