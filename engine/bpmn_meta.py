@@ -122,7 +122,18 @@ def lane_roles(root: etree._Element) -> dict[str, dict[str, str]]:
             if name and role:
                 roles[name] = role
         result[process.get("id", "")] = roles
+        # SpiffWorkflow parses an embedded sub-process as a spec named by its id; its tasks sit in
+        # (and take their lane names from) the enclosing process's lanes
+        for tag in ("subProcess", "transaction"):
+            for embedded in process.iter(bpmn(tag)):
+                if embedded.get("id"):
+                    result[embedded.get("id")] = roles
     return result
+
+
+def called_process_ids(root: etree._Element) -> set[str]:
+    """Ids of the processes call activities in this tree call."""
+    return {node.get("calledElement") for node in root.iter(bpmn("callActivity")) if node.get("calledElement")}
 
 
 def node_lanes(process: etree._Element) -> dict[str, etree._Element]:

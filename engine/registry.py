@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import timers
 from .errors import Problem, ProcessValidationError, UnknownProcess
+from .bpmn_meta import called_process_ids
 from .validation import lane_roles, validate_sources
 from .xmlsafe import parse_xml
 
@@ -120,6 +121,7 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
     """Parse validated files into specs; lane names are replaced by role ids."""
     parser = ClusterflowParser()
     roles_by_process: dict[str, dict[str, str]] = {}
+    called: set[str] = set()
     for name in sorted(sources):
         root = parse_xml(name, sources[name])
         if name.lower().endswith(".dmn"):
@@ -127,6 +129,7 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
         else:
             parser.add_bpmn_xml(root, filename=name)
             roles_by_process.update(lane_roles(root))
+            called |= called_process_ids(root)
 
     spec_set = SpecSet(content_hash=key, sources=sources)
     spec_set.decision_ids = sorted(parser.dmn_parsers)
@@ -143,7 +146,7 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
             for name in _start_messages(spec):
                 spec_set.message_starts.setdefault(name, process_id)
             manual = _manual_start(spec)
-            if manual is not None:
+            if manual is not None and process_id not in called:  # a called process is not started by hand
                 spec_set.manual_starts[process_id] = manual
             spec_set.process_names[process_id] = process_parser.get_name() or process_id
     except Exception as exc:  # validation ran first; this is a parser gap, still reported precisely
