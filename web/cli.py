@@ -187,6 +187,20 @@ def create_user(username: str, role_ids: tuple[str, ...], province_ids: tuple[st
     click.echo(f"created user {username}")
 
 
+@main.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the new password from standard input.")
+@with_appcontext
+def set_password(username: str, password_stdin: bool) -> None:
+    """Give a user a new password."""
+    try:
+        users.set_password(username, sys.stdin.readline().rstrip("\r\n"), uow=unit_of_work())
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"password of {username} changed")
+
+
 @main.command("roles")
 def list_roles() -> None:
     """Every role: id, Persian name, English name."""

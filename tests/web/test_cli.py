@@ -92,6 +92,9 @@ def test_create_user_hashes_the_password_and_checks_roles(cli):
                ok=False).exit_code == 2
     short = cli("create-user", "bob", "--role", "cda", "--password-stdin", input="short\n", ok=False)
     assert "at least 8 characters" in short.output
+    assert "password of sara changed" in cli("set-password", "sara", "--password-stdin",
+                                             input="a brand new password\n").output
+    assert cli("set-password", "nobody", "--password-stdin", input="whatever-it-is\n", ok=False).exit_code == 1
 
     from sqlalchemy import select
 
@@ -101,7 +104,10 @@ def test_create_user_hashes_the_password_and_checks_roles(cli):
     with create_app().app_context(), unit_of_work(write=False) as uow:
         user = uow.session.scalar(select(User).where(User.username == "sara"))
         assert user.role_ids == {"cluster_expert"} and user.province_ids == {"tehran"}
-        assert "correct horse" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        assert "a brand new" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        from werkzeug.security import check_password_hash
+
+        assert check_password_hash(user.password_hash, "a brand new password")
 
 
 def test_roles_and_provinces_are_listed_id_first(cli):

@@ -59,3 +59,19 @@ def actor_for(session, username: str) -> Actor:
     if user is None:
         raise UserNotFound(f"no active user '{username}'")
     return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids))
+
+
+def set_password(username: str, password: str, *, uow: UnitOfWork) -> None:
+    """Give a user a new password (e.g. a lost demo password).
+
+    :raise UserNotFound, InvalidInput:
+    """
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters",
+                           {"password": [f"at least {MIN_PASSWORD} characters"]})
+    with uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UserNotFound(f"no user '{username}'")
+        user.password_hash = generate_password_hash(password)
+        uow.commit()
