@@ -40,13 +40,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .inbox import bp as inbox_bp
+    from .reports import bp as reports_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp):
+    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)

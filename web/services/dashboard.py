@@ -1,0 +1,329 @@
+"""The supervisors' dashboard: where the cases in an actor's scope stand, how long stages take, what is late.
+
+Months are Jalali calendar months in Tehran time; a *period* is a run of whole
+months. Durations are in days (fractions kept). Scope follows the case list:
+national roles see every province, others only their own.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.calendar import TEHRAN, from_jalali, latin_digits, to_jalali
+from engine.clock import Clock
+
+from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
+from .actors import Actor
+from .cases import STATUSES, require_supervisor
+from .errors import InvalidInput
+
+FirmsOf = Callable[[ProcessInstance], "int | None"]
+MAX_MONTHS = 120
+DEFAULT_MONTHS = 12
+_MONTH = re.compile(r"\s*(\d{4})[/-](\d{1,2})(?:[/-]\d{1,2})?\s*")
+Month = tuple[int, int]  # Jalali (year, month)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole Jalali months from ``first`` to ``last``, both included."""
+
+    first: Month
+    last: Month
+
+    @property
+    def months(self) -> list[Month]:
+        year, month = self.first
+        out = []
+        while (year, month) <= self.last:
+            out.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    @property
+    def length(self) -> int:
+        return (self.last[0] - self.first[0]) * 12 + self.last[1] - self.first[1] + 1
+
+    @property
+    def start(self) -> datetime:
+        return month_start(self.first)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period."""
+        year, month = self.last
+        return month_start((year + 1, 1) if month == 12 else (year, month + 1))
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    province: str | None = None
+    process_id: str | None = None
+    period_from: str | None = None  # Jalali month "1404/04" (a day, if given, is ignored)
+    period_to: str | None = None
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province: str | None
+    by_status: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass(frozen=True)
+class RoleOverdue:
+    role: str | None
+    overdue: int
+    open: int
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    stays: int
+    mean_days: float
+    p90_days: float
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: Month
+    cases: int
+    firms: int | None          # None: no case started that month has a known firm count
+    cases_without_firms: int
+
+
+@dataclass(frozen=True)
+class Stay:
+    instance_id: int
+    stage: str
+    start: datetime
+    end: datetime
+    current: bool  # still in this stage now
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start).total_seconds() / 86400
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: DashboardFilters
+    period: Period
+    provinces: list[str] | None   # the provinces counted; None: all
+    now: datetime
+    running_by_stage: list[StageCount]
+    by_province: list[ProvinceRow]
+    totals: dict[str, int]
+    overdue_by_role: list[RoleOverdue]
+    stage_times: list[StageTime]
+    months: list[MonthRow]
+    firms_available: bool
+    processes: list[tuple[str, str]] = field(default_factory=list)  # (process id, name) to filter on
+
+
+def month_of(moment: datetime) -> Month:
+    """The Jalali month a moment falls in, in Tehran."""
+    year, month, _ = to_jalali(moment).split("/")
+    return int(year), int(month)
+
+
+def month_start(month: Month) -> datetime:
+    """Tehran midnight on the first day of a Jalali month."""
+    return datetime.combine(from_jalali(f"{month[0]:04d}/{month[1]:02d}/01"), time(0), TEHRAN)
+
+
+def parse_period(first: str | None, last: str | None, now: datetime, *,
+                 default_months: int = DEFAULT_MONTHS) -> Period:
+    """The period between two Jalali months; by default the ``default_months`` months up to now's month.
+
+    :raise InvalidInput: a malformed month ("from" / "to"), an empty or over-long period.
+    """
+    errors: dict[str, list[str]] = {}
+    months: dict[str, Month] = {}
+    for name, text in (("from", first), ("to", last)):
+        if not text:
+            continue
+        match = _MONTH.fullmatch(latin_digits(text))
+        try:
+            if match is None:
+                raise ValueError(f"{text!r} is not a Jalali month: expected YYYY/MM, e.g. 1405/01")
+            months[name] = (int(match.group(1)), int(match.group(2)))
+            month_start(months[name])
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise InvalidInput("invalid period", errors)
+    end = months.get("to") or month_of(now)
+    if "from" in months:
+        start = months["from"]
+    else:
+        index = end[0] * 12 + end[1] - 1 - (default_months - 1)
+        start = (index // 12, index % 12 + 1)
+    period = Period(start, end)
+    if not 1 <= period.length <= MAX_MONTHS:
+        raise InvalidInput("invalid period", {"from": [f"the period must be 1 to {MAX_MONTHS} months long"]})
+    return period
+
+
+def scope(actor: Actor, province: str | None) -> list[str] | None:
+    """The provinces an actor's figures cover (None: all); a chosen province outside the scope covers none."""
+    if province:
+        return [province] if actor.sees_province(province) else []
+    return None if actor.national else sorted(actor.provinces)
+
+
+def in_scope(query: Any, provinces: list[str] | None, column: Any = ProcessInstance.province) -> Any:
+    return query if provinces is None else query.where(column.in_(provinces))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile by linear interpolation between the sorted values (numpy's default).
+
+    p90 of [2, 10, 30] is at rank 0.9 * 2 = 1.8: 10 + 0.8 * (30 - 10) = 26.
+    :raise ValueError: no values.
+    """
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
+
+
+def stage_stays(instances: Iterable[ProcessInstance], changes: Iterable[Event], now: datetime) -> list[Stay]:
+    """Each stay of each instance in a stage, from its ``stage_changed`` events.
+
+    A stay lasts from the event that entered the stage to the next stage change;
+    the last one to the case's completion (or termination), or to ``now`` while
+    it runs or is suspended. A stage the case was in before its first recorded
+    change counts from the case's start.
+    """
+    by_instance: dict[int, list[Event]] = defaultdict(list)
+    for event in changes:
+        if event.instance_id is not None:
+            by_instance[event.instance_id].append(event)
+    stays = []
+    for instance in instances:
+        events = sorted(by_instance.get(instance.id, []), key=lambda e: (e.at, e.id))
+        if not events:
+            continue
+        finished = instance.completed_at if instance.status in ("completed", "terminated") else None
+        entered = [((events[0].data or {}).get("from"), instance.started_at)]
+        entered += [((e.data or {}).get("to"), e.at) for e in events]
+        for index, (stage, start) in enumerate(entered):
+            last = index == len(entered) - 1
+            end = (finished or now) if last else entered[index + 1][1]
+            if stage:
+                stays.append(Stay(instance.id, stage, start, max(end, start), last and finished is None))
+    return stays
+
+
+def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: DashboardFilters, *,
+                    stage_order: Sequence[str] = (), firms_of: FirmsOf | None = None) -> Dashboard:
+    """Every figure of the dashboard for the cases in the actor's scope, narrowed by ``filters``.
+
+    ``firms_of(instance)`` gives the number of firms a case serves, or None when
+    unknown; without it the firms series is left out.
+
+    :raise Forbidden: not a supervising role.
+    :raise InvalidInput: a malformed period.
+    """
+    require_supervisor(actor)
+    now = clock.now()
+    period = parse_period(filters.period_from, filters.period_to, now)
+    provinces = scope(actor, filters.province)
+
+    def cases(query: Any) -> Any:
+        query = in_scope(query, provinces)
+        return query.where(ProcessInstance.process_id == filters.process_id) if filters.process_id else query
+
+    order = {stage: index for index, stage in enumerate(stage_order)}
+
+    def stage_key(stage: str | None) -> tuple[int, str]:
+        return (order.get(stage, len(order)) if stage else len(order) + 1, stage or "")
+
+    running = session.execute(cases(select(ProcessInstance.stage, func.count(ProcessInstance.id))
+                                    .where(ProcessInstance.status == "running").group_by(ProcessInstance.stage)))
+    running_by_stage = sorted((StageCount(stage, count) for stage, count in running), key=lambda r: stage_key(r.stage))
+
+    counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for province, status, count in session.execute(cases(
+            select(ProcessInstance.province, ProcessInstance.status, func.count(ProcessInstance.id))
+            .group_by(ProcessInstance.province, ProcessInstance.status))):
+        counts[province][status] = counts[province].get(status, 0) + count
+    by_province = [ProvinceRow(p, counts[p]) for p in sorted(counts, key=lambda p: p or "")]
+    totals = {status: sum(row.by_status.get(status, 0) for row in by_province) for status in STATUSES}
+
+    tasks = cases(select(TaskRecord.role, TaskRecord.due_at)
+                  .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+                  .where(TaskRecord.status == "open", ProcessInstance.status == "running"))
+    per_role: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for role, due_at in session.execute(tasks):
+        per_role[role][1] += 1
+        per_role[role][0] += int(due_at is not None and due_at < now)
+    overdue_by_role = sorted((RoleOverdue(role, late, total) for role, (late, total) in per_role.items()),
+                             key=lambda r: (-r.overdue, r.role or ""))
+
+    staged = list(session.scalars(cases(select(ProcessInstance).where(
+        ProcessInstance.id.in_(select(Event.instance_id).where(Event.action == "stage_changed"))))))
+    changes = session.scalars(cases(select(Event).join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+                                    .where(Event.action == "stage_changed")))
+    stays = [s for s in stage_stays(staged, changes, now) if s.start < period.end and s.end >= period.start]
+    stage_times = _stage_times(stays, stage_key)
+
+    started = list(session.scalars(cases(select(ProcessInstance).where(
+        ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end))))
+    months = monthly(started, period, firms_of)
+    return Dashboard(filters, period, provinces, now, running_by_stage, by_province, totals, overdue_by_role,
+                     stage_times, months, any(m.firms is not None for m in months), process_names(session))
+
+
+def monthly(instances: Iterable[ProcessInstance], period: Period, firms_of: FirmsOf | None) -> list[MonthRow]:
+    """Cases started in each month of the period, and the firms they serve where known."""
+    cases: dict[Month, int] = defaultdict(int)
+    firms: dict[Month, int] = {}
+    unknown: dict[Month, int] = defaultdict(int)
+    for instance in instances:
+        month = month_of(instance.started_at)
+        cases[month] += 1
+        count = firms_of(instance) if firms_of else None
+        if count is None:
+            unknown[month] += 1
+        else:
+            firms[month] = firms.get(month, 0) + count
+    return [MonthRow(m, cases[m], firms.get(m), unknown[m]) for m in period.months]
+
+
+def _stage_times(stays: list[Stay], stage_key: Callable[[str | None], tuple[int, str]]) -> list[StageTime]:
+    days: dict[str, list[float]] = defaultdict(list)
+    for stay in stays:
+        days[stay.stage].append(stay.days)
+    return [StageTime(stage, len(values), sum(values) / len(values), percentile(values, 0.9))
+            for stage, values in sorted(days.items(), key=lambda item: stage_key(item[0]))]
+
+
+def process_names(session: Session) -> list[tuple[str, str]]:
+    """Every deployed process id with its name in the newest version."""
+    names: dict[str, str] = {}
+    for process_id, name in session.execute(select(ProcessDefinition.process_id, ProcessDefinition.name)
+                                            .order_by(ProcessDefinition.version_id.desc())):
+        names.setdefault(process_id, name)
+    return sorted(names.items())

@@ -1,0 +1,195 @@
+"""The service identity card (شناسنامه خدمت): the declared values, and what clusterflow measures beside them.
+
+The declared values are in ``web/data/service_card.json`` in both languages.
+The measured figures cover a period of whole Jalali months and the cases in the
+actor's scope:
+
+- recipients: firms served per month where case firm counts are known (from
+  ``firms_of``), otherwise cluster cases started per month; ``recipients_basis``
+  says which;
+- time to deliver: mean and median days from start to completion of the
+  cluster cases completed in the period, and how long the running ones have run;
+- frequency: identification rounds started in the period, per year.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+
+from ..models import ProcessInstance
+from .actors import Actor
+from .cases import require_supervisor
+from .dashboard import FirmsOf, Period, in_scope, parse_period, scope
+
+CARD_FILE = Path(__file__).resolve().parent.parent / "data" / "service_card.json"
+CASE_PROCESS = "cluster_case"
+ROUND_PROCESS = "identification_round"
+SYSTEM_NAME = "clusterflow"
+DAYS_PER_YEAR = 365.2425
+
+
+@dataclass(frozen=True)
+class CardField:
+    key: str
+    label: str
+    value: str | None        # None: the card leaves it blank
+    note: str | None
+    measure: str | None      # the measured figure shown beside it
+
+
+@dataclass(frozen=True)
+class CardSection:
+    number: int
+    title: str
+    fields: list[CardField]
+    columns: list[str]                 # sections the card lays out as a table (7 and 8)
+    rows: list[list[str | None]]
+
+
+@dataclass(frozen=True)
+class AccessStage:
+    key: str
+    name: str
+    mode: str                # as declared
+    visit: str | None
+    reason: str
+    electronic_now: bool     # runs in clusterflow
+
+
+@dataclass(frozen=True)
+class CardForm:
+    number: int
+    title: str
+    columns: list[str]
+    rows: list[str]          # each row's label, printed in column ``row_column`` (Form 1: the permit types)
+    row_column: int
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Measured:
+    period: Period
+    provinces: list[str] | None          # None: all provinces
+    recipients_basis: str                # "firms" or "cases"
+    recipients_total: int
+    recipients_per_month: float
+    cases_started: int
+    cases_with_firms: int
+    completed_cases: int
+    mean_days: float | None
+    median_days: float | None
+    running_cases: int
+    running_mean_days: float | None
+    running_longest_days: float | None
+    rounds_started: int
+    rounds_per_year: float
+    system_name: str
+    web_address: str | None
+    electronic_stages: list[str]
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    language: str
+    title: str
+    sections: list[CardSection]
+    access_title: str
+    access: list[AccessStage]
+    outputs_title: str
+    outputs: list[str]
+    footer: list[CardField]
+    forms: list[CardForm]
+    measured: Measured
+
+
+@lru_cache(maxsize=1)
+def declared() -> dict[str, Any]:
+    """The card as the agency filled it in, both languages (a shared object: do not change it)."""
+    loaded: dict[str, Any] = json.loads(CARD_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def build_service_card(session: Session, actor: Actor, clock: Clock, *, language: str,
+                       period_from: str | None = None, period_to: str | None = None, province: str | None = None,
+                       web_address: str | None = None, firms_of: FirmsOf | None = None) -> ServiceCard:
+    """The card in ``language`` ("fa" or "en") with figures measured over the chosen months (default: the last 12).
+
+    :raise Forbidden: not a supervising role.
+    :raise InvalidInput: a malformed period.
+    """
+    require_supervisor(actor)
+    period = parse_period(period_from, period_to, clock.now())
+    figures = measure(session, clock, period=period, provinces=scope(actor, province), web_address=web_address,
+                      firms_of=firms_of)
+    return localize(declared(), figures, language)
+
+
+def measure(session: Session, clock: Clock, *, period: Period, provinces: list[str] | None,
+            web_address: str | None = None, firms_of: FirmsOf | None = None) -> Measured:
+    """The figures the card asks for, from the cases of ``provinces`` (None: all)."""
+    now = clock.now()
+
+    def instances(process_id: str, *conditions: Any) -> list[ProcessInstance]:
+        query = select(ProcessInstance).where(ProcessInstance.process_id == process_id, *conditions)
+        return list(session.scalars(in_scope(query, provinces)))
+
+    in_period = (ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end)
+    started = instances(CASE_PROCESS, *in_period)
+    firms = [n for n in (firms_of(i) for i in started) if n is not None] if firms_of else []
+    basis = "firms" if firms else "cases"
+    total = sum(firms) if firms else len(started)
+
+    completed = instances(CASE_PROCESS, ProcessInstance.status == "completed",
+                          ProcessInstance.completed_at >= period.start, ProcessInstance.completed_at < period.end)
+    durations = [_days(i.completed_at - i.started_at) for i in completed if i.completed_at]
+    running = [_days(now - i.started_at) for i in instances(CASE_PROCESS, ProcessInstance.status == "running")]
+    rounds = len(instances(ROUND_PROCESS, *in_period))
+    stages = [s["key"] for s in declared()["access"]["stages"] if s["electronic_now"]]
+    return Measured(
+        period=period, provinces=provinces, recipients_basis=basis, recipients_total=total,
+        recipients_per_month=total / period.length, cases_started=len(started), cases_with_firms=len(firms),
+        completed_cases=len(durations), mean_days=statistics.fmean(durations) if durations else None,
+        median_days=statistics.median(durations) if durations else None, running_cases=len(running),
+        running_mean_days=statistics.fmean(running) if running else None,
+        running_longest_days=max(running) if running else None, rounds_started=rounds,
+        rounds_per_year=rounds * 12 / period.length, system_name=SYSTEM_NAME, web_address=web_address,
+        electronic_stages=stages)
+
+
+def localize(card: dict[str, Any], measured: Measured, language: str) -> ServiceCard:
+    """The declared card in one language ("fa", or "en"; Persian for anything else), with the measured figures."""
+    lang = language if language in ("fa", "en") else "fa"
+
+    def text(value: dict[str, str] | None) -> str | None:
+        return None if value is None else value[lang]
+
+    def fields(items: list[dict[str, Any]]) -> list[CardField]:
+        return [CardField(f["key"], f["label"][lang], text(f.get("value")), text(f.get("note")), f.get("measure"))
+                for f in items]
+
+    sections = [CardSection(s["number"], s["title"][lang], fields(s["fields"]), [c[lang] for c in s.get("columns", [])],
+                            [[text(cell) for cell in row] for row in s.get("rows", [])]) for s in card["sections"]]
+    access = [AccessStage(s["key"], s["name"][lang], s["mode"][lang], text(s.get("visit")), s["reason"][lang],
+                          s["electronic_now"]) for s in card["access"]["stages"]]
+    forms = [CardForm(f["number"], f["title"][lang], [c[lang] for c in f["columns"]], [r[lang] for r in f["rows"]],
+                      f["row_column"], [n[lang] for n in f["notes"]]) for f in card["forms"]]
+    return ServiceCard(lang, card["title"][lang], sections, card["access"]["title"][lang], access,
+                       card["outputs"]["title"][lang], [o[lang] for o in card["outputs"]["items"]],
+                       fields(card["footer"]), forms, measured)
+
+
+def years(days: float) -> float:
+    return days / DAYS_PER_YEAR
+
+
+def _days(delta: Any) -> float:
+    return float(delta.total_seconds()) / 86400
