@@ -17,7 +17,8 @@ that lost one can be reported instead of going unnoticed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,11 @@ OWNERS = FLOW_NODES | {"sequenceFlow", "lane", "participant", "messageFlow", "as
                        "decision", "inputData", "businessKnowledgeModel", "knowledgeSource", "input",
                        "output", "rule"}
 _MODEL_NAMESPACES = {BPMN_NS, *DMN_NAMESPACES}
+# Attributes an editor may write out or leave out, meaning the same (the schemas' defaults).
+_DEFAULTS = {"hitPolicy": "UNIQUE", "preferredOrientation": "Rule-as-Row", "isInterrupting": "true",
+             "cancelActivity": "true", "parallelMultiple": "false", "isClosed": "false", "isSequential": "false",
+             "isForCompensation": "false", "startQuantity": "1", "completionQuantity": "1",
+             "gatewayDirection": "Unspecified", "behavior": "All", "instantiate": "false", "isImmediate": None}
 _IGNORED_ATTRIBUTE_NAMESPACES = {"http://www.w3.org/2001/XMLSchema-instance", "http://www.w3.org/XML/1998/namespace"}
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.ERROR
 
@@ -45,7 +51,7 @@ _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.ERROR
 class MigrationRefused(EngineError):
     """The workflow cannot move to the new spec; ``blockers`` say which elements prevent it."""
 
-    def __init__(self, blockers: list["Blocker"]) -> None:
+    def __init__(self, blockers: list[Blocker]) -> None:
         self.blockers = list(blockers)
         super().__init__("; ".join(str(b) for b in self.blockers) or "migration refused")
 
@@ -119,8 +125,8 @@ def _label(element: etree._Element) -> str:
 
 
 def _canonical(element: etree._Element) -> str:
-    """A text for a non-owner subtree: ids and whitespace left out, nested owners skipped."""
-    attrs = sorted((k, v) for k, v in element.attrib.items() if k != "id")
+    """A text for a non-owner subtree: ids, default values and whitespace left out, nested owners skipped."""
+    attrs = sorted((k, v) for k, v in element.attrib.items() if k != "id" and _DEFAULTS.get(k) != v)
     children = "".join(_canonical(c) for c in element if isinstance(c.tag, str) and not _is_owner(c))
     return f"<{element.tag} {attrs}>{(element.text or '').strip()}{children}</>"
 
@@ -130,7 +136,7 @@ def _differences(old: etree._Element, new: etree._Element) -> list[str]:
     if _local(old) != _local(new):
         details.append("type")
     for key in sorted(set(old.attrib) | set(new.attrib)):
-        if old.get(key) != new.get(key):
+        if old.get(key, _DEFAULTS.get(key)) != new.get(key, _DEFAULTS.get(key)):
             details.append(etree.QName(key).localname if key.startswith("{") else key)
     if (old.text or "").strip() != (new.text or "").strip():
         details.append("text")
@@ -246,7 +252,10 @@ class MigrationCheck:
 
 def spec_changes(serializer: StateSerializer, old_spec: Any, new_spec: Any) -> list[SpecChange]:
     """What SpiffWorkflow's SpecDiff finds between two versions of one process spec."""
-    diff = SpecDiff(_registry(serializer), old_spec, new_spec)
+    return _changes(SpecDiff(_registry(serializer), old_spec, new_spec))
+
+
+def _changes(diff: SpecDiff) -> list[SpecChange]:
     changes = [SpecChange(_spec_id(s), s.bpmn_name, "added") for s in diff.added]
     changes += [SpecChange(_spec_id(s), s.bpmn_name, "removed") for s in diff.removed]
     changes += [SpecChange(_spec_id(s), s.bpmn_name, "changed", tuple(a)) for s, a in diff.changed.items()]
@@ -261,7 +270,6 @@ def check_migration(serializer: StateSerializer, workflow: Any, new_spec: Any, n
     longer be in the (compacted) workflow.
     """
     registry = _registry(serializer)
-    changes = spec_changes(serializer, workflow.spec, new_spec)
     top, subprocess_diffs = diff_workflow(registry, workflow, new_spec, new_subprocess_specs)
     spec_diff = SpecDiff(registry, workflow.spec, new_spec)
     blockers = _blockers(top, spec_diff, set(completed))
@@ -272,7 +280,7 @@ def check_migration(serializer: StateSerializer, workflow: Any, new_spec: Any, n
                 blockers.append(Blocker(subprocess.spec.name, subprocess.spec.description, "active", "removed"))
             continue
         blockers += _blockers(sp_diff, SpecDiff(registry, subprocess.spec, new_subprocess_specs[subprocess.spec.name]))
-    return MigrationCheck(changes, _unique(blockers))
+    return MigrationCheck(_changes(spec_diff), _unique(blockers))
 
 
 def migrate(serializer: StateSerializer, workflow: Any, new_spec: Any, new_subprocess_specs: dict[str, Any],
@@ -282,7 +290,8 @@ def migrate(serializer: StateSerializer, workflow: Any, new_spec: Any, new_subpr
     Tasks the case is at keep their ids, data, due dates and timers; what lies
     ahead of them is planned again on the new spec.
 
-    :raise MigrationRefused: with the blocking elements; the workflow is unchanged.
+    :raise MigrationRefused: with the blocking elements, before anything is changed; or, rarely,
+        when a task could not be planned again: then the workflow is half-moved, throw it away.
     """
     check = check_migration(serializer, workflow, new_spec, new_subprocess_specs, completed)
     if not check.safe:
@@ -303,32 +312,25 @@ def migrate(serializer: StateSerializer, workflow: Any, new_spec: Any, new_subpr
     return check
 
 
-class _kept_live_state:
+@contextmanager
+def _kept_live_state(workflow: Any) -> Iterator[None]:
     """Keep the data and internal data (due date, assignee, timer due time) of live tasks.
 
     ``migrate_workflow`` resets ready and waiting tasks to plan their futures
     again; a reset would restart timers and due dates from now.
     """
-
-    def __init__(self, workflow: Any) -> None:
-        self.saved: dict[Any, tuple[int, dict, dict]] = {}
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            self.saved[task.id] = (task.state, copy.deepcopy(task.data), copy.deepcopy(task.internal_data))
-        self.workflow = workflow
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: Any) -> None:
-        tasks = dict(self.workflow.tasks)
-        for subprocess in self.workflow.subprocesses.values():
-            tasks.update(subprocess.tasks)
-        for task_id, (state, data, internal) in self.saved.items():
-            task = tasks.get(task_id)
-            if task is not None:
-                task.data, task.internal_data = data, internal
-                if task.state != state:
-                    task._set_state(state)
+    saved = {task.id: (task.state, copy.deepcopy(task.data), copy.deepcopy(task.internal_data))
+             for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
+    yield
+    tasks = dict(workflow.tasks)
+    for subprocess in workflow.subprocesses.values():
+        tasks.update(subprocess.tasks)
+    for task_id, (state, data, internal) in saved.items():
+        task = tasks.get(task_id)
+        if task is not None:
+            task.data, task.internal_data = data, internal
+            if task.state != state:
+                task._set_state(state)
 
 
 def _blockers(workflow_diff: Any, spec_diff: SpecDiff, completed: set[str] | None = None) -> list[Blocker]:

@@ -26,6 +26,8 @@ FILES = [
     ("bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.production.min.js"),
     ("bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-js/bpmn-modeler.production.min.js"),
     ("bpmn-js/dist/assets/", "bpmn-js/assets/"),
+    ("dmn-js/dist/dmn-modeler.production.min.js", "dmn-js/dmn-modeler.production.min.js"),
+    ("dmn-js/dist/assets/", "dmn-js/assets/"),
     ("chart.js/dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
 ]
 

@@ -133,6 +133,7 @@ EVENTS = {
     "message_delivered": _l("Message received"),
     "message_unrouted": _l("Message not delivered"),
     "deployed": _l("New process version deployed"),
+    "instance_migrated": _l("Moved to a newer process version"),
 }
 
 

@@ -32,6 +32,8 @@ class ProcessInstance(db.Model):
     province: Mapped[str | None] = mapped_column(String(40))
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     stage: Mapped[str | None] = mapped_column(String(80))
+    # the firms a case serves, as its process states them (data variable ``firms_count``), for reports
+    firms: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(255))
     started_by: Mapped[str | None] = mapped_column(String(80))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
 from .projection import record
+from .records import record_task
 from .users import actor_for
 from .routing import settle
 from .uow import UnitOfWork
@@ -79,8 +80,10 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
             raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
         workflow = restore_workflow(runtime, instance)
         with engine_errors():
+            facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
             runtime.engine.complete(workflow, task_id, data)
         now = clock.now()
+        record_task(uow.session, instance, row, dict(data or {}), facts, now)
         row.completed_by = actor.username
         row.data = dict(data or {})
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,

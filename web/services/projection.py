@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.runtime import Engine
 
 from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+from .records import record_state
 
 
 def record(session: Session, instance: ProcessInstance | None, action: str, at: datetime, *,
@@ -58,7 +59,11 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
         session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
                                 name=wait.name, correlation=canonical(wait.correlation)))
 
-    stage = engine.current_stage(workflow)
+    facts = engine.current_data(workflow)
+    record_state(session, instance, facts, now)
+    if isinstance(facts.get("firms_count"), int) and facts["firms_count"] >= 0:
+        instance.firms = facts["firms_count"]
+    stage = facts.get("stage") if isinstance(facts.get("stage"), str) else None
     if stage and stage != instance.stage:
         record(session, instance, "stage_changed", now, actor=actor, data={"from": instance.stage, "to": stage})
         instance.stage = stage
