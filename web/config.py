@@ -32,6 +32,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "HOST": env.get(PREFIX + "HOST", "127.0.0.1"),
         "PORT": int(env.get(PREFIX + "PORT", "5000")),
         "SCRIPT_TIME_LIMIT": float(env.get(PREFIX + "SCRIPT_TIME_LIMIT", "1.0")),
+        # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
+        "MAX_CONTENT_LENGTH": int(env.get(PREFIX + "MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
         "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(Path(__file__).resolve().parent.parent / "processes"),
     }
 

@@ -71,3 +71,18 @@ def test_a_case_registers_its_council_minutes_and_joint_actions(ctx):
     assert sorted((a.title, a.plan_year, a.budget_total, a.cluster_id) for a in actions) == [
         ("مرکز طراحی", 1, 3_000, cluster_id), ("نمایشگاه مشترک", 1, 1_000_000_000, cluster_id)]
     assert rows(Resolution) == []
+
+
+def test_the_case_page_shows_the_cluster_record(ctx):
+    from web.runtime import current_runtime
+    from web.services.actors import Actor
+    from web.services.case_view import load_case
+
+    round_id = start_round()
+    round_to_committee(round_id, proposed=("TH-01",))
+    committee_votes(round_id, {"gov_planning": "approve", "chamber": "approve", "bank_im": "approve"})
+    [case] = [c.id for c in children(round_id)]
+    supervisor = Actor("sup", frozenset({"supervisor"}), frozenset({"tehran"}))
+    with unit_of_work(write=False) as uow:
+        view = load_case(uow.session, current_runtime(), supervisor, case)
+    assert (view.cluster.code, view.cluster.name, view.cluster.firms_small) == ("TH-01", "مبلمان", 25)

@@ -45,7 +45,8 @@ def index():  # type: ignore[no-untyped-def]
             flash(_("Some filters were not understood and were reset."), "warning")
             filters = inbox.InboxFilters(tab=filters.tab if filters.tab in ("open", "completed") else "open")
             page = inbox.list_tasks(uow.session, actor, filters, runtime.clock)
-    return render_template("inbox/index.html", page=page, filters=filters)
+        processes = inbox.process_choices(uow.session)
+    return render_template("inbox/index.html", page=page, filters=filters, processes=processes)
 
 
 def _task_action(task_id: str, action: str) -> None:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from engine.xmlsafe import XmlError, parse_xml
 
-from ..models import Attachment, Event, ProcessDefinition, ProcessInstance, ProcessVersion, TaskRecord, Timer
+from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessDefinition, ProcessInstance,
+                      ProcessVersion, TaskRecord, Timer)
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
@@ -31,6 +32,9 @@ class CaseView:
     history: list[Event] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     children: list[ProcessInstance] = field(default_factory=list)
+    cluster: Cluster | None = None
+    joint_actions: list[JointAction] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
 
 
 def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int) -> CaseView:
@@ -56,7 +60,12 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
         history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
-        children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))))
+        children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
+        cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
+        joint_actions=list(session.scalars(select(JointAction).where(JointAction.case_id == instance.id)
+                                           .order_by(JointAction.plan_year, JointAction.id))),
+        meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
+                                      .order_by(Meeting.id))))
 
 
 def diagram_of(version: ProcessVersion | None, process_id: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import Clock
 from engine.errors import Problem, ProcessValidationError
@@ -73,6 +73,14 @@ def latest_definition(session, process_id: str) -> ProcessDefinition:
     if definition is None:
         raise ProcessNotFound(f"no deployed process '{process_id}'")
     return definition
+
+
+def newest_definitions():  # type: ignore[no-untyped-def]
+    """A query of each process id's definition in the newest version that has it."""
+    newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version_id).label("version_id"))
+              .group_by(ProcessDefinition.process_id).subquery())
+    return select(ProcessDefinition).join(newest, (newest.c.process_id == ProcessDefinition.process_id)
+                                          & (newest.c.version_id == ProcessDefinition.version_id))
 
 
 def _decode(sources: Mapping[str, bytes]) -> tuple[dict[str, str], list[Problem]]:

@@ -11,6 +11,7 @@ from engine.clock import Clock
 
 from ..models import ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
+from .deployment import newest_definitions
 from .errors import InvalidInput
 
 SORTS = {
@@ -141,3 +142,9 @@ def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, 
         created_at=task.created_at, completed_at=task.completed_at, instance_id=instance.id,
         process_id=instance.process_id, process_name=process_name or task.process_id, case_title=instance.title,
         stage=instance.stage)
+
+
+def process_choices(session: Session) -> list[tuple[str, str]]:
+    """(process id, name) of every deployed process, by its newest name; for the inbox filter."""
+    definitions = session.scalars(newest_definitions().order_by(ProcessDefinition.name))
+    return [(d.process_id, d.name) for d in definitions]

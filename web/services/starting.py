@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -15,6 +14,7 @@ from forms.model import FormDefinition, FormError
 from ..models import ProcessDefinition
 from ..runtime import Runtime
 from .actors import Actor
+from .deployment import newest_definitions
 from .errors import InvalidInput, ProcessNotFound
 from .instances import Outcome, start_instance
 from .uow import UnitOfWork
@@ -29,12 +29,8 @@ class StartOption:
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:
     """The processes with a start form that the actor's roles may start (newest versions)."""
-    newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version_id).label("version_id"))
-              .group_by(ProcessDefinition.process_id).subquery())
     rows = session.scalars(
-        select(ProcessDefinition).join(newest, (newest.c.process_id == ProcessDefinition.process_id)
-                                       & (newest.c.version_id == ProcessDefinition.version_id))
-        .where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
+        newest_definitions().where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
         .order_by(ProcessDefinition.name))
     return [StartOption(d.process_id, d.name, _form(d.start_form)) for d in rows
             if actor.system or d.starter_role is None or d.starter_role in actor.roles]
