@@ -4,12 +4,12 @@ from .designs import DesignDraft
 from .history import Event
 from .instances import MessageWait, ProcessInstance, Timer
 from .processes import ProcessDefinition, ProcessVersion
-from .register import Cluster, ClusterRanking, JointAction, Meeting, Resolution
+from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
 from .security import LoginAttempt
 from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

@@ -106,3 +106,18 @@ class Resolution(db.Model):
     owner: Mapped[str | None] = mapped_column(String(200))
     due: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class Firm(db.Model):
+    """A firm of a cluster, as a feasibility study listed it."""
+
+    __tablename__ = "firm"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[str | None] = mapped_column(String(10))  # micro | small | medium
+    contact: Mapped[str | None] = mapped_column(String(200))
+    province: Mapped[str | None] = mapped_column(String(40), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

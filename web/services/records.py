@@ -1,4 +1,4 @@
-"""Writing the register (clusters, rankings, joint actions, meetings) from what a case records.
+"""Writing the register (clusters, rankings, firms, joint actions, meetings) from what a case records.
 
 Two hooks, both inside the action's transaction: :func:`record_task` with the clean data
 of a completed task (by its form), and :func:`record_state` with the case's data after the
@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import Cluster, ClusterRanking, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
+from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
 
 CLUSTER_FIELDS = ("name", "isic4", "subsector", "counties", "firms_micro", "firms_small", "firms_medium",
                   "employment", "output", "value_added", "exports", "growth_3y", "lq")
@@ -27,6 +27,9 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)
+    elif task.form_id == "feasibility_report":
+        for firm in data.get("firms") or []:
+            _upsert_firm(session, instance, firm, now)
     elif task.form_id == "action_plan":
         year = facts["plan_year"] if isinstance(facts.get("plan_year"), int) and facts["plan_year"] > 0 else 1
         # a plan sent back and drafted again replaces the earlier draft of that year
@@ -93,6 +96,22 @@ def _record_ranking(session: Session, instance: ProcessInstance, facts: Mapping[
             session.add(row)
         row.year, row.score, row.rank = year, entry.get("score"), entry.get("rank")
         row.eligible, row.chosen = entry.get("eligible"), str(entry["code"]) in chosen
+
+
+def _upsert_firm(session: Session, instance: ProcessInstance, data: Mapping[str, Any], now: datetime) -> None:
+    national_id = str(data.get("national_id") or "").strip()
+    if not national_id:
+        return
+    firm = session.scalar(select(Firm).where(Firm.national_id == national_id))
+    if firm is None:
+        firm = Firm(national_id=national_id, name=str(data.get("name") or national_id), updated_at=now)
+        session.add(firm)
+    firm.name = str(data.get("name") or firm.name)
+    firm.size = data.get("size") or firm.size
+    firm.contact = data.get("contact") or firm.contact
+    firm.province = instance.province or firm.province
+    firm.cluster_id = instance.cluster_id or firm.cluster_id
+    firm.updated_at = now
 
 
 def _latest_meeting(session: Session, instance_id: int) -> Meeting | None:

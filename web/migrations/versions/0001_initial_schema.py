@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 07:27:59.254658
+Create Date: 2026-11-24 07:45:58.725328
 
 """
 from alembic import op
@@ -92,6 +92,23 @@ def upgrade():
     )
     with op.batch_alter_table('design_draft', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_design_draft_saved_by'), ['saved_by'], unique=False)
+
+    op.create_table('firm',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('national_id', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('size', sa.String(length=10), nullable=True),
+    sa.Column('contact', sa.String(length=200), nullable=True),
+    sa.Column('province', sa.String(length=40), nullable=True),
+    sa.Column('cluster_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_firm_cluster_id_cluster')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_firm'))
+    )
+    with op.batch_alter_table('firm', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_firm_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_firm_national_id'), ['national_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_firm_province'), ['province'], unique=False)
 
     op.create_table('process_definition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -422,6 +439,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_process_definition_process_id'))
 
     op.drop_table('process_definition')
+    with op.batch_alter_table('firm', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_firm_province'))
+        batch_op.drop_index(batch_op.f('ix_firm_national_id'))
+        batch_op.drop_index(batch_op.f('ix_firm_cluster_id'))
+
+    op.drop_table('firm')
     with op.batch_alter_table('design_draft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_design_draft_saved_by'))
 
