@@ -134,6 +134,11 @@ EVENTS = {
     "message_unrouted": _l("Message not delivered"),
     "deployed": _l("New process version deployed"),
     "instance_migrated": _l("Moved to a newer process version"),
+    "stage_changed": _l("Stage changed"),
+    "instance_suspended": _l("Case suspended"),
+    "instance_running": _l("Case resumed"),
+    "instance_terminated": _l("Case terminated"),
+    "instance_retried": _l("Failed step run again"),
 }
 
 
