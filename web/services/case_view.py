@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.xmlsafe import XmlError, parse_xml
 
 from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessDefinition, ProcessInstance,
                       ProcessVersion, TaskRecord, Timer)
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
-from .errors import InstanceNotFound
 from .engine_calls import restore_workflow
+from .errors import InstanceNotFound
+from .version_files import bpmn_trees
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -72,13 +72,7 @@ def diagram_of(version: ProcessVersion | None, process_id: str) -> str | None:
     """The text of the version's file that defines ``process_id`` (as its process or a pool's)."""
     if version is None:
         return None
-    for name, text in sorted(version.files.items()):
-        if not name.lower().endswith(".bpmn"):
-            continue
-        try:
-            root = parse_xml(name, text.encode("utf-8"))
-        except XmlError:
-            continue
+    for _name, text, root in bpmn_trees(version):
         if root.find(f"{{{BPMN_NS}}}process[@id='{process_id}']") is not None:
             return text
     return None

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn_meta import BPMN_NS, bpmn_local, processes, properties
 from engine.clock import Clock
-from engine.xmlsafe import XmlError, parse_xml
 from forms.checks import name_problem
 from forms.loader import load_form_file
 from forms.model import FormDefinition, FormError, FormProblem
@@ -28,6 +27,7 @@ from .designs import require_designer
 from .errors import InvalidInput, NotFound
 from .projection import record
 from .uow import UnitOfWork
+from .version_files import bpmn_trees
 
 _FORM_OWNERS = {"userTask", "manualTask", "startEvent"}
 
@@ -59,13 +59,7 @@ def forms_of_version(session: Session, version_id: int, directory: Path) -> list
     if version is None:
         raise NotFound(f"no version {version_id}")
     uses: dict[str, list[tuple[str, str, str]]] = {}
-    for name, text in sorted(version.files.items()):
-        if not name.lower().endswith(".bpmn"):
-            continue
-        try:
-            root = parse_xml(name, text.encode("utf-8"))
-        except XmlError:
-            continue
+    for name, _text, root in bpmn_trees(version):
         for process in processes(root):
             for element in process.iter(f"{{{BPMN_NS}}}*"):
                 form_id = properties(element).get("form") if bpmn_local(element) in _FORM_OWNERS else None
