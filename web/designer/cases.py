@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import unit_of_work
+from ..i18n import digits
 from ..runtime import current_runtime
 from ..security import current_actor
 from ..services import migration
@@ -26,8 +27,8 @@ def migrate_case(version_id: int, instance_id: int):  # type: ignore[no-untyped-
         result = migration.migrate_case(instance_id, int(to_version) if to_version.isdigit() else 0,
                                         request.form.get("reason"), actor=current_actor(), uow=unit_of_work(),
                                         runtime=runtime, clock=runtime.clock)
-        flash(_("Case %(case)s now runs on version %(version)s.", case=result.instance_id,
-                version=result.to_version), "success")
+        flash(_("Case %(case)s now runs on version %(version)s.", case=digits(result.instance_id),
+                version=digits(result.to_version)), "success")
     except migration.MigrationRefused as exc:
         flash(_("The case was not moved: %(reasons)s", reasons="; ".join(exc.reasons)), "danger")
     except InvalidInput:

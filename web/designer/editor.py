@@ -7,7 +7,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from .. import unit_of_work
-from ..i18n import role_name
+from ..i18n import digits, role_name
 from ..models import DesignDraft
 from ..reference import roles
 from ..runtime import current_runtime
@@ -53,7 +53,7 @@ def _modeler(files: dict[str, str], *, based_on: int | None, draft: DesignDraft 
                  "catalogue": url_for("designer.index")},
     }
     suggested = draft.name if draft is not None else (
-        _("Changes to version %(version)s", version=based_on) if based_on else posixpath.splitext(opened)[0])
+        _("Changes to version %(version)s", version=digits(based_on)) if based_on else posixpath.splitext(opened)[0])
     return render_template("designer/modeler.html", setup=setup, suggested_name=suggested, draft=draft,
                            based_on=based_on)
 
@@ -107,8 +107,8 @@ def deploy():  # type: ignore[no-untyped-def]
     except (DeploymentRefused, designs.FilesRefused) as exc:
         return problems_answer(_("The files have problems and were not deployed."), exc.problems)
     message = (_("Deployed as version %(version)s. Running cases stay on their versions; new cases take this one.",
-                 version=result.version) if result.created
-               else _("These files are already deployed as version %(version)s.", version=result.version))
+                 version=digits(result.version)) if result.created
+               else _("These files are already deployed as version %(version)s.", version=digits(result.version)))
     return jsonify({"version": result.version, "created": result.created, "processes": result.process_ids,
                     "message": message, "catalogue": url_for("designer.index")})
 

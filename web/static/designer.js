@@ -29,6 +29,8 @@
       current = name;
       bpmnHolder.style.display = isDmn(name) ? "none" : "block";
       dmnHolder.style.display = isDmn(name) ? "block" : "none";
+      // the side panel edits the BPMN model only: hidden while a decision is shown, so no edit is lost
+      document.getElementById("panel").style.display = isDmn(name) ? "none" : "";
       canvas.removeAttribute("data-error");
       canvas.removeAttribute("data-rendered");
       renderTabs();
