@@ -29,8 +29,10 @@ def bearer(app, username: str) -> str:
 
 
 def api(client, method: str, route: str, *, token: str | None = None, json: Any = None, body: str | None = None,
-        lang: str | None = None, query: dict | None = None, headers: dict | None = None, **params: Any):
-    """One API request; ``body`` sends raw text as application/json (for malformed JSON)."""
+        form: dict | None = None, lang: str | None = None, query: dict | None = None, headers: dict | None = None,
+        **params: Any):
+    """One API request; ``body`` sends raw text as application/json (for malformed JSON), ``form`` a
+    multipart body (files as ``(stream, file name)`` pairs)."""
     sent = dict(headers or {})
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
@@ -41,4 +43,6 @@ def api(client, method: str, route: str, *, token: str | None = None, json: Any 
         kwargs["json"] = json
     elif body is not None:
         kwargs.update(data=body, content_type="application/json")
+    elif form is not None:
+        kwargs.update(data=form, content_type="multipart/form-data")
     return client.open(PREFIX + route.format(**params), method=method, **kwargs)

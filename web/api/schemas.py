@@ -6,10 +6,12 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from engine.calendar import from_jalali
 from forms.json_schema import json_schema
 
 from ..i18n import current_language
 from ..reference import provinces
+from ..services import cases as case_list
 from ..services.inbox import MAX_PER_PAGE, SORTS, InboxFilters
 
 DUE_FILTERS = ("overdue", "today", "week")
@@ -24,6 +26,17 @@ class ErrorSchema(ma.Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "Messages per field (dotted names for nested fields)"})
     element_id = fields.String(metadata={"description": "The diagram element where the process failed"})
+    problems = fields.List(fields.Nested(lambda: ProblemSchema()),
+                           metadata={"description": "Every problem of refused process files (DeploymentRefused)"})
+
+
+class ProblemSchema(ma.Schema):
+    """One problem of a BPMN/DMN file, located as precisely as the validator can."""
+
+    file = fields.String(required=True)
+    line = fields.Integer(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    message = fields.String(required=True, metadata={"description": "In English, from the validator"})
 
 
 # -- sign in ---------------------------------------------------------------------------------------------
@@ -43,10 +56,29 @@ class HealthSchema(ma.Schema):
     status = fields.String(required=True)
 
 
+# -- lists -----------------------------------------------------------------------------------------------
+
+class QuerySchema(ma.Schema):
+    """Filters in the query string; empty values count as not given (as the web forms send them)."""
+
+    @ma.pre_load
+    def _drop_empty(self, data: Any, **kwargs: Any) -> dict[str, Any]:
+        return {key: data[key] for key in data if data[key] != ""}
+
+
+class PageSchema(ma.Schema):
+    """One page of a list: ``items`` (in subclasses) and where it is."""
+
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
 # -- the inbox -------------------------------------------------------------------------------------------
 
-class InboxQuerySchema(ma.Schema):
-    """The inbox filters, as in the web inbox; empty values count as not given."""
+class InboxQuerySchema(QuerySchema):
+    """The inbox filters, as in the web inbox."""
 
     tab = fields.String(load_default="open", validate=validate.OneOf(["open", "completed"]))
     process = fields.String(metadata={"description": "A process id"})
@@ -57,10 +89,6 @@ class InboxQuerySchema(ma.Schema):
     sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-
-    @ma.pre_load
-    def _drop_empty(self, data: Any, **kwargs: Any) -> dict[str, Any]:
-        return {key: data[key] for key in data if data[key] != ""}
 
     @ma.post_load
     def _filters(self, data: dict[str, Any], **kwargs: Any) -> InboxFilters:
@@ -88,12 +116,8 @@ class InboxItemSchema(ma.Schema):
     stage = fields.String(allow_none=True)
 
 
-class InboxPageSchema(ma.Schema):
+class InboxPageSchema(PageSchema):
     items = fields.List(fields.Nested(InboxItemSchema), attribute="rows", required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
 
 
 # -- one task --------------------------------------------------------------------------------------------
@@ -211,3 +235,80 @@ class InstanceSchema(ma.Schema):
     completed_at = fields.AwareDateTime(attribute="instance.completed_at", allow_none=True)
     open_tasks = fields.List(fields.Nested(OpenTaskSchema), required=True)
     history = fields.List(fields.Nested(EventSchema), required=True)
+
+
+# -- supervising cases -----------------------------------------------------------------------------------
+
+def _jalali_date(value: str) -> None:
+    try:
+        from_jalali(value)
+    except ValueError as exc:
+        raise ma.ValidationError(str(exc)) from exc
+
+
+class CaseQuerySchema(QuerySchema):
+    """The case list's filters, as in the web case list."""
+
+    province = fields.String(validate=_known_province, metadata={"description": "A province id"})
+    stage = fields.String()
+    status = fields.String(validate=validate.OneOf(case_list.STATUSES))
+    cluster = fields.String(metadata={"description": "Part of the case title"})
+    process = fields.String(metadata={"description": "A process id"})
+    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "A deployed version"})
+    overdue = fields.Boolean(load_default=False, metadata={"description": "Only cases with an overdue open task"})
+    started_from = fields.String(data_key="from", validate=_jalali_date,
+                                 metadata={"description": "Started on or after this Jalali date (YYYY/MM/DD)"})
+    started_to = fields.String(data_key="to", validate=_jalali_date,
+                               metadata={"description": "Started on or before this Jalali date (YYYY/MM/DD)"})
+    sort = fields.String(load_default="-started", validate=validate.OneOf(list(case_list.SORTS)))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=case_list.MAX_PER_PAGE))
+
+    @ma.post_load
+    def _filters(self, data: dict[str, Any], **kwargs: Any) -> case_list.CaseFilters:
+        return case_list.CaseFilters(
+            province=data.get("province"), stage=data.get("stage"), status=data.get("status"),
+            cluster=data.get("cluster"), process_id=data.get("process"), version=data.get("version"),
+            overdue=data["overdue"], started_from=data.get("started_from"), started_to=data.get("started_to"),
+            sort=data["sort"], page=data["page"], per_page=data["per_page"])
+
+
+class HolderSchema(ma.Schema):
+    """An open task of the case and who holds it."""
+
+    task_id = fields.String(required=True)
+    task_name = fields.String(required=True)
+    role = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+    overdue = fields.Boolean(required=True)
+
+
+class CaseRowSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(allow_none=True)
+    process_id = fields.String(required=True)
+    process_name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    province = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(case_list.STATUSES))
+    started_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "An open task is past its due date"})
+    holders = fields.List(fields.Nested(HolderSchema), required=True)
+
+
+class CasePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CaseRowSchema), attribute="rows", required=True)
+
+
+class ReasonSchema(ma.Schema):
+    reason = fields.String(required=True, metadata={"description": "Why; written to the case's history"})
+
+
+class CaseStatusSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(case_list.STATUSES),
+                           metadata={"description": "The case's status now"})

@@ -61,7 +61,7 @@ def catalogue(session: Session) -> Catalogue:
     versions, process_entries, decision_entries = [], {}, {}
     for version in session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())):
         files = dict(version.files)
-        found = _decision_ids(files)
+        found = decision_ids(files)
         defined = sorted((d.process_id, d.name) for d in version.definitions)
         versions.append(VersionSummary(version.id, version.deployed_by, version.deployed_at, version.reason,
                                        sorted(files), defined, found, counts.get((version.id, "running"), 0),
@@ -74,7 +74,7 @@ def catalogue(session: Session) -> Catalogue:
                      sorted(decision_entries.values(), key=lambda e: e.id))
 
 
-def _decision_ids(files: dict[str, str]) -> list[str]:
+def decision_ids(files: dict[str, str]) -> list[str]:
     found = []
     for name, text in files.items():
         if name.lower().endswith(".dmn"):
