@@ -1,9 +1,8 @@
-"""Who is signed in: browser sessions (Flask-Login, CSRF) and API bearer tokens."""
+"""Who is signed in to the browser pages: sessions (Flask-Login) and CSRF. The API checks its bearer tokens itself (web/api/auth.py)."""
 from __future__ import annotations
 
-from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
@@ -11,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from .extensions import db
 from .services.actors import Actor
-from .services.auth import load_actor, read_token
+from .services.auth import load_actor
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -42,18 +41,6 @@ def _load_user(user_id: str) -> SessionUser | None:
         return None
     loaded = load_actor(db.session, int(user_id))
     return SessionUser(int(user_id), *loaded) if loaded else None
-
-
-@login_manager.request_loader
-def _load_from_token(req: Any) -> SessionUser | None:
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    user_id = read_token(current_app.config["SECRET_KEY"], header[len("Bearer "):].strip())
-    if user_id is None:
-        return None
-    loaded = load_actor(db.session, user_id)
-    return SessionUser(user_id, *loaded) if loaded else None
 
 
 def current_actor() -> Actor:

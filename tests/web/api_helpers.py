@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from web import unit_of_work
 from web.models import User
-from web.services.auth import issue_token
+from web.services.auth import issue_token, password_stamp
 
 PREFIX = "/api/v1"
 
@@ -24,8 +24,9 @@ def user_id(username: str) -> int:
 
 def bearer(app, username: str) -> str:
     """A valid token for ``username``, issued as the token route would (without a password check)."""
-    with app.app_context():
-        return issue_token(app.config["SECRET_KEY"], user_id(username))
+    with app.app_context(), unit_of_work(write=False) as uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        return issue_token(app.config["SECRET_KEY"], user.id, password_stamp(user.password_hash))
 
 
 def api(client, method: str, route: str, *, token: str | None = None, json: Any = None, body: str | None = None,

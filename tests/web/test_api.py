@@ -12,6 +12,7 @@ import time_machine
 from openapi_spec_validator import validate as validate_openapi
 
 from web import unit_of_work
+from web.services.users import set_password
 from web.models import User
 from web.runtime import current_runtime
 
@@ -158,6 +159,14 @@ def test_a_deactivated_users_token_stops_working(case, sqlite_app):
     with sqlite_app.app_context(), unit_of_work() as uow:
         uow.session.get(User, user_id("sara")).active = False
         uow.commit()
+    assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 401
+
+
+def test_a_password_change_revokes_earlier_tokens(case, sqlite_app):
+    client, _, tokens = case
+    assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 200
+    with sqlite_app.app_context():
+        set_password("sara", "a completely new password", uow=unit_of_work())
     assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 401
 
 

@@ -37,19 +37,20 @@ def token(credentials: dict):  # type: ignore[no-untyped-def]
     """
     signed_in = authenticate(credentials["username"], credentials["password"], request.remote_addr or "-",
                              uow=unit_of_work(), clock=current_runtime().clock)
-    return {"token": issue_token(current_app.config["SECRET_KEY"], signed_in.user_id), "token_type": "Bearer",
+    return {"token": issue_token(current_app.config["SECRET_KEY"], signed_in.user_id, signed_in.stamp),
+            "token_type": "Bearer",
             "expires_in": TOKEN_MAX_AGE}
 
 
 def require_token() -> None:
     """``before_request`` of the API's blueprints: a valid token of an active user, else 401."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    user_id = read_token(current_app.config["SECRET_KEY"], value.strip()) \
+    token = read_token(current_app.config["SECRET_KEY"], value.strip()) \
         if scheme.lower() == "bearer" and value.strip() else None
     loaded = None
-    if user_id is not None:
+    if token is not None:
         with unit_of_work(write=False) as uow:
-            loaded = load_actor(uow.session, user_id)
+            loaded = load_actor(uow.session, *token)
     if loaded is None:
         raise Unauthorized("a valid bearer token of an active user is needed")
     g.api_actor = loaded[0]

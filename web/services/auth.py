@@ -1,6 +1,7 @@
 """Signing in: password checks, rate limits, API tokens."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +35,7 @@ class SignedIn:
     user_id: int
     actor: Actor
     display_name: str | None
+    stamp: str  # changes with the password: tokens issued before a password change stop working
 
 
 def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork, clock: Clock) -> SignedIn:
@@ -59,25 +61,33 @@ def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork,
         if not ok:
             raise BadCredentials("wrong user name or password")
         return SignedIn(user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)),
-                        user.display_name)
+                        user.display_name, password_stamp(user.password_hash))
 
 
-def load_actor(session, user_id: int) -> tuple[Actor, str | None] | None:
-    """The actor of an active user id (for each request), or None."""
+def load_actor(session, user_id: int, stamp: str | None = None) -> tuple[Actor, str | None] | None:
+    """The actor of an active user id (for each request), or None; with ``stamp``, only if the
+    password has not changed since it was taken."""
     user = session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or (stamp is not None and stamp != password_stamp(user.password_hash)):
         return None
     return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)), user.display_name
 
 
-def issue_token(secret: str, user_id: int) -> str:
-    return URLSafeTimedSerializer(secret, salt="api-token").dumps({"u": user_id})
+def password_stamp(password_hash: str) -> str:
+    """A short fingerprint of the stored password hash (not of the password)."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
-def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> int | None:
-    """The user id in a valid, unexpired token, or None."""
+def issue_token(secret: str, user_id: int, stamp: str) -> str:
+    return URLSafeTimedSerializer(secret, salt="api-token").dumps({"u": user_id, "s": stamp})
+
+
+def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> tuple[int, str] | None:
+    """(user id, password stamp) of a valid, unexpired token, or None."""
     try:
         data = URLSafeTimedSerializer(secret, salt="api-token").loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
-    return data.get("u") if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), str):
+        return None
+    return data["u"], data["s"]
