@@ -17,6 +17,7 @@ from engine.clock import Clock
 from ..models import Attachment, ProcessInstance, TaskRecord
 from .actors import Actor
 from .errors import InvalidInput, NotFound
+from .uow import UnitOfWork
 
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -126,6 +127,25 @@ def store(session: Session, data_dir: Path, stream: BinaryIO, filename: str, *, 
                            content_type=content_type, size=size, sha256=digest.hexdigest(), path=relative,
                            uploaded_by=actor.username, uploaded_at=clock.now()))
     return StoredFile(file_id, name, content_type, size, digest.hexdigest())
+
+
+def store_uploads(uploads: list[tuple[BinaryIO, str]], data_dir: Path, *, instance_id: int, task_id: str | None,
+                  field: str | None, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[StoredFile]:
+    """Store a field's uploads in one transaction; nothing is kept if one of them is refused.
+
+    :raise InvalidInput: see :func:`check_upload`.
+    """
+    stored: list[StoredFile] = []
+    with uow:
+        try:
+            for stream, filename in uploads:
+                stored.append(store(uow.session, data_dir, stream, filename, instance_id=instance_id,
+                                    task_id=task_id, field=field, actor=actor, clock=clock))
+            uow.commit()
+        except BaseException:
+            discard(data_dir, stored)
+            raise
+    return stored
 
 
 def discard(data_dir: Path, stored: list[StoredFile]) -> None:

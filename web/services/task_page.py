@@ -49,10 +49,8 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
-    task = session.get(TaskRecord, str(task_id))
-    instance = session.get(ProcessInstance, task.instance_id) if task else None
-    if task is None or instance is None or not may_see_case(session, actor, instance):
-        raise TaskNotFound(f"no task {task_id}")
+    task, form = task_form(session, actor, task_id)
+    instance = session.get(ProcessInstance, task.instance_id)  # already loaded by task_form
     may_complete = task.status == "open" and instance.status == "running" and \
         actor.may_work_on(task.role, task.province, task.assignee)
     data: dict[str, Any] = dict(task.data or {})
@@ -68,13 +66,25 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id))
     return TaskPage(
         task=task, instance=instance, process_name=process_name or task.process_id,
-        form=_form(task.form_id), data=data, draft_saved_at=draft.saved_at if draft else None,
+        form=form, data=data, draft_saved_at=draft.saved_at if draft else None,
         instructions=instructions, may_complete=may_complete,
         history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
                                          .order_by(Attachment.uploaded_at))),
         comments=list(session.scalars(select(Comment).where(Comment.instance_id == instance.id)
                                       .order_by(Comment.id))))
+
+
+def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord, FormDefinition | None]:
+    """A task and its form, for handling a submission (cheap: the workflow is not restored).
+
+    :raise TaskNotFound: no such task, or the actor may not see its case.
+    """
+    task = session.get(TaskRecord, str(task_id))
+    instance = session.get(ProcessInstance, task.instance_id) if task else None
+    if task is None or instance is None or not may_see_case(session, actor, instance):
+        raise TaskNotFound(f"no task {task_id}")
+    return task, _form(task.form_id)
 
 
 def render_instructions(template: str | None, data: Mapping[str, Any]) -> str | None:

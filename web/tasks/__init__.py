@@ -42,18 +42,18 @@ def show(task_id: str):  # type: ignore[no-untyped-def]
 def submit(task_id: str):  # type: ignore[no-untyped-def]
     runtime, actor = current_runtime(), current_actor()
     with unit_of_work(write=False) as uow:
-        page = task_page.load_task_page(uow.session, runtime, actor, task_id)
-    data = read_form(page.form, request.form)
+        task, form = task_page.task_form(uow.session, actor, task_id)
+    data = read_form(form, request.form)
     if request.form.get("action") == "draft":
         task_page.save_draft(task_id, data, actor=actor, uow=unit_of_work(), clock=runtime.clock)
         flash(_("Draft saved. Only you can see it."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
-    for name, files in uploaded_files(page.form, request.files).items():
+    for name, files in uploaded_files(form, request.files).items():
         try:
-            ids = _store_files(files, page.instance.id, task_id, name)
+            ids = _store_files(files, task.instance_id, task_id, name)
         except InvalidInput as exc:
             return _render(task_id, errors={name: exc.errors.get("file", [str(exc)])}, posted=data, status=422)
-        multiple = page.form.field(name).options.get("multiple")
+        multiple = form.field(name).options.get("multiple")
         data[name] = (list(data.get(name) or []) + ids) if multiple else ids[-1]
     try:
         outcome = task_page.complete_with_form(task_id, data, actor=actor, locale=current_language(),
@@ -67,20 +67,11 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
 
 
 def _store_files(files: list, instance_id: int, task_id: str, field: str) -> list[str]:
-    """Store a field's uploads in one transaction (kept even if the form then has errors, so the
-    user need not upload again); nothing is kept if one of them is refused."""
-    runtime, actor = current_runtime(), current_actor()
-    stored: list[attachments.StoredFile] = []
-    with unit_of_work() as uow:
-        try:
-            for upload in files:
-                stored.append(attachments.store(uow.session, _data_dir(), upload.stream, upload.filename or "",
-                                                instance_id=instance_id, task_id=task_id, field=field,
-                                                actor=actor, clock=runtime.clock))
-            uow.commit()
-        except BaseException:
-            attachments.discard(_data_dir(), stored)
-            raise
+    """Store a field's uploads (kept even if the form then has errors, so the user need not upload again)."""
+    runtime = current_runtime()
+    stored = attachments.store_uploads([(f.stream, f.filename or "") for f in files], _data_dir(),
+                                       instance_id=instance_id, task_id=task_id, field=field,
+                                       actor=current_actor(), uow=unit_of_work(), clock=runtime.clock)
     return [item.id for item in stored]
 
 
