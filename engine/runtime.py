@@ -60,6 +60,8 @@ class UserTask:
     state: str
     instructions: str | None
     data: dict[str, Any]
+    # the ``context`` property: ids of the forms whose data the decision needs in view
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,7 @@ class Engine:
             state=STATE_NAMES.get(task.state, str(task.state)),
             instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
             data=self.serializer.to_data(dict(task.data)),
+            context=props.get("context"),
         )
 
     def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:

@@ -101,9 +101,27 @@ def check_form(doc: Any, stem: str, source: str) -> tuple[FormDefinition | None,
     title = _localized(report, None, doc, "title", required=True)
     help_text = _localized(report, None, doc, "help", required=False)
     fields = _field_list(report, None, doc.get("fields"), "fields")
+    context = _context(report, doc.get("context", []), stem)
     if report.problems or title is None or fields is None:
         return None, report.problems
-    return FormDefinition(id=stem, title=title, help=help_text, fields=fields, source=source), []
+    return FormDefinition(id=stem, title=title, help=help_text, fields=fields, source=source,
+                          context=context), []
+
+
+def _context(report: _Report, raw: Any, stem: str) -> tuple[str, ...]:
+    """The ``context`` list: ids of the forms whose data a person filling this form needs in view."""
+    if not isinstance(raw, list):
+        report(None, '"context" must be a list of form ids, e.g. ["feasibility_report"]')
+        return ()
+    ids: list[str] = []
+    for item in raw:
+        if (problem := name_problem(item)) is not None:
+            report(None, f'"context": {problem}')
+        elif item == stem or item in ids:
+            report(None, f'"context": "{item}" is this form itself or named twice')
+        else:
+            ids.append(item)
+    return tuple(ids)
 
 
 def _localized(report: _Report, field: str | None, obj: dict[str, Any], key: str,

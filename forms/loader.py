@@ -76,6 +76,10 @@ def load_forms(directory: Path | None = None) -> dict[str, FormDefinition]:
             forms[path.stem] = load_form_file(path)
         except FormError as exc:
             problems.extend(exc.problems)
+    for form in forms.values():
+        for other in form.context:
+            if other not in forms and not (folder / f"{other}.json").exists():
+                problems.append(FormProblem(form.source, None, f'"context": there is no form "{other}"'))
     if problems:
         raise FormError(problems)
     return forms

@@ -18,6 +18,9 @@ MONTHS_FA = (
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "fa": {
+        "yes": "بله",
+        "no": "خیر",
+        "money": "{amount} ریال",
         "required": "این فیلد الزامی است.",
         "unknown_field": "این فیلد در فرم وجود ندارد.",
         "not_an_object": "داده‌های فرم باید مجموعه‌ای از نام‌ها و مقدارها باشد.",
@@ -48,6 +51,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "date_day": "{month_name} {year} روز {day} ندارد؛ روزهای این ماه ۱ تا {length} است.",
     },
     "en": {
+        "yes": "Yes",
+        "no": "No",
+        "money": "{amount} rials",
         "required": "This field is required.",
         "unknown_field": "This field is not in the form.",
         "not_an_object": "The form data must be an object of names and values.",

@@ -36,7 +36,7 @@ TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "records": frozenset({"fields", "min_items", "max_items"}),
 }
 COMMON_KEYS = frozenset({"name", "type", "label", "help", "required", "default"})
-FORM_KEYS = frozenset({"id", "title", "help", "fields"})
+FORM_KEYS = frozenset({"id", "title", "help", "fields", "context"})
 
 DEFAULT_MAX_LENGTH = {"text": 500, "long_text": 10000}
 DEFAULT_PLACES = 2
@@ -98,6 +98,8 @@ class FormDefinition:
     help: Mapping[str, str] | None
     fields: tuple[FieldDefinition, ...]
     source: str = "<memory>"
+    # ids of other forms whose data the person filling this one needs in view (see web/services/case_file.py)
+    context: tuple[str, ...] = ()
     digest: str = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -47,8 +47,11 @@ def test_every_form_used_exists_and_every_form_is_used():
         for element in tree.iterfind(".//bpmn:startEvent", NS):   # start forms of processes started by hand
             for prop in element.findall(".//spiffworkflow:property[@name='form']", NS):
                 used.setdefault(prop.get("value"), []).append(f"{path.name}:{element.get('id')}")
+    for form in load_forms().values():      # forms shown as a decision's context (e.g. ranking_table)
+        for other in form.context:
+            used.setdefault(other, []).append(f"{form.id}: context")
     assert sorted(set(used) - form_ids()) == [], "forms used but not defined"
-    assert sorted(form_ids() - set(used)) == [], "forms defined but used by no task"
+    assert sorted(form_ids() - set(used)) == [], "forms defined but used by no task or context"
 
 
 def test_every_form_definition_loads():

@@ -13,6 +13,7 @@ from ..i18n import current_language
 from ..reference import provinces
 from ..services import cases as case_list
 from ..services.inbox import MAX_PER_PAGE, SORTS, InboxFilters
+from .case_file_schemas import CaseFileSchema
 
 DUE_FILTERS = ("overdue", "today", "week")
 
@@ -160,6 +161,9 @@ class TaskSchema(ma.Schema):
     data = fields.Dict(required=True, metadata={"description": "The task's current data, with the caller's draft"})
     draft_saved_at = fields.AwareDateTime(allow_none=True)
     may_complete = fields.Boolean(required=True)
+    case_file = fields.Nested(CaseFileSchema, required=True, metadata={
+        "description": "What the case has gathered so far: earlier steps by stage (newest first), what this "
+                       "decision needs in view, and for a task sent back, the reviewers' comments"})
 
 
 class CompleteSchema(ma.Schema):

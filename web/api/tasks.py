@@ -92,4 +92,4 @@ def complete(body: dict, task_id: str):  # type: ignore[no-untyped-def]
 
 def _task_page(task_id: str) -> task_page.TaskPage:
     with unit_of_work(write=False) as uow:
-        return task_page.load_task_page(uow.session, current_runtime(), api_actor(), task_id)
+        return task_page.load_task_page(uow.session, current_runtime(), api_actor(), task_id, current_language())

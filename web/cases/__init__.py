@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import unit_of_work
+from ..i18n import current_language
 from ..runtime import current_runtime
 from ..security import current_actor
 from ..services import admin, case_view, cases
@@ -62,9 +63,21 @@ def export(kind: str):  # type: ignore[no-untyped-def]
 @login_required
 def show(instance_id: int):  # type: ignore[no-untyped-def]
     with unit_of_work(write=False) as uow:
-        view = case_view.load_case(uow.session, current_runtime(), current_actor(), instance_id)
+        view = case_view.load_case(uow.session, current_runtime(), current_actor(), instance_id,
+                                   current_language())
     actor = current_actor()
     return render_template("cases/show.html", view=view, can_act=bool(actor.roles & admin.ADMIN_ROLES))
+
+
+@bp.get("/cases/<int:instance_id>/data.json")
+@login_required
+def data_json(instance_id: int):  # type: ignore[no-untyped-def]
+    """The case's current data as JSON, a download for supervisors (pages show it through its forms)."""
+    with unit_of_work(write=False) as uow:
+        data = case_view.case_data(uow.session, current_runtime(), current_actor(), instance_id)
+    body = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=case-{instance_id}.json"})
 
 
 @bp.post("/cases/<int:instance_id>/<any(suspend, resume, terminate):action>")

@@ -13,6 +13,8 @@ from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessD
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
+from .cases import SUPERVISING_ROLES
+from .case_file import CaseFile, build_case_file, display_names
 from .engine_calls import restore_workflow
 from .errors import InstanceNotFound
 from .version_files import bpmn_trees
@@ -35,10 +37,16 @@ class CaseView:
     cluster: Cluster | None = None
     joint_actions: list[JointAction] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
+    case_file: CaseFile = field(default_factory=CaseFile)
+    task_names: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
 
 
-def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int) -> CaseView:
-    """:raise InstanceNotFound: no such case, or not visible to the actor."""
+def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int, locale: str = "fa") -> CaseView:
+    """The case with its file in the reader's ``locale``.
+
+    :raise InstanceNotFound: no such case, or not visible to the actor.
+    """
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or not may_see_case(session, actor, instance):
         raise InstanceNotFound(f"no case {instance_id}")
@@ -51,6 +59,8 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
             states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
     name = session.scalar(select(ProcessDefinition.name).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
+    history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
+    tasks = session.execute(select(TaskRecord.id, TaskRecord.name).where(TaskRecord.instance_id == instance.id))
     return CaseView(
         instance=instance, process_name=name or instance.process_id,
         diagram=diagram_of(session.get(ProcessVersion, instance.version_id), instance.process_id),
@@ -58,14 +68,30 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         open_tasks=list(session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance.id,
                                                                  TaskRecord.status == "open"))),
         timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
-        history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
+        history=history,
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
         cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
         joint_actions=list(session.scalars(select(JointAction).where(JointAction.case_id == instance.id)
                                            .order_by(JointAction.plan_year, JointAction.id))),
         meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
-                                      .order_by(Meeting.id))))
+                                      .order_by(Meeting.id))),
+        case_file=build_case_file(session, actor, instance, locale), task_names=dict(tasks.tuples().all()),
+        people=display_names(session, {e.actor for e in history} | {(e.data or {}).get("to") for e in history}))
+
+
+def case_data(session: Session, runtime: Runtime, actor: Actor, instance_id: int) -> dict[str, Any]:
+    """The case's current workflow data, for the supervisors' JSON download.
+
+    :raise InstanceNotFound: no such case, or not visible to the actor.
+    """
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not may_see_case(session, actor, instance) or \
+            not (actor.system or actor.roles & SUPERVISING_ROLES):
+        raise InstanceNotFound(f"no case {instance_id}")
+    if not instance.state:
+        return {}
+    return runtime.engine.current_data(restore_workflow(runtime, instance))
 
 
 def diagram_of(version: ProcessVersion | None, process_id: str) -> str | None:

@@ -19,6 +19,7 @@ from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInsta
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
+from .case_file import CaseFile, build_case_file, context_of, display_names
 from .errors import InvalidInput, TaskNotFound
 from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
@@ -42,10 +43,17 @@ class TaskPage:
     history: list[Event] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    case_file: CaseFile = field(default_factory=CaseFile)
+    task_names: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
 
 
-def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskPage:
+def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str, locale: str = "fa") -> TaskPage:
     """The task with its case's context, as this actor may see it.
+
+    The case file (earlier steps by stage, what the decision needs, a send-back's
+    reviews) is in the reader's ``locale``; a task that came back for rework is
+    pre-filled with its previous submission (a draft of the user's wins over both).
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
@@ -55,24 +63,41 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         actor.may_work_on(task.role, task.province, task.assignee)
     data: dict[str, Any] = dict(task.data or {})
     instructions = None
+    task_context: str | None = None
+    case_data: dict[str, Any] = {}
     if task.status == "open" and instance.status == "running":
         live = runtime.engine.task(restore_workflow(runtime, instance), task.id)
-        data = live.data
+        data = case_data = live.data
+        task_context = live.context
         instructions = render_instructions(live.instructions, data)
+    case_file = build_case_file(session, actor, instance, locale, task=task,
+                                context_forms=context_of(form, task_context), case_data=case_data)
+    if case_file.rework is not None and form is not None:
+        previous = case_file.rework.previous.data
+        data = {**data, **{f.name: previous[f.name] for f in form.fields if f.name in previous}}
     draft = session.get(TaskDraft, (task.id, actor.username))
     if draft is not None and may_complete:
         data = {**data, **draft.data}
     process_name = session.scalar(select(ProcessDefinition.name).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id))
+    history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
     return TaskPage(
         task=task, instance=instance, process_name=process_name or task.process_id,
         form=form, data=data, draft_saved_at=draft.saved_at if draft else None,
         instructions=instructions, may_complete=may_complete,
-        history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
+        history=history,
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
                                          .order_by(Attachment.uploaded_at))),
         comments=list(session.scalars(select(Comment).where(Comment.instance_id == instance.id)
-                                      .order_by(Comment.id))))
+                                      .order_by(Comment.id))),
+        case_file=case_file, task_names=task_names(session, instance.id),
+        people=display_names(session, {e.actor for e in history} | {(e.data or {}).get("to") for e in history}))
+
+
+def task_names(session: Session, instance_id: int) -> dict[str, str]:
+    """The name of each task of a case by task id, so the history can say which task an event was about."""
+    return dict(session.execute(select(TaskRecord.id, TaskRecord.name).where(
+        TaskRecord.instance_id == instance_id)).tuples().all())
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord, FormDefinition | None]:

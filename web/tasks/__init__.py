@@ -25,7 +25,7 @@ def _data_dir() -> Path:
 def _render(task_id: str, errors: dict | None = None, posted: dict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     runtime = current_runtime()
     with unit_of_work(write=False) as uow:
-        page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id)
+        page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id, current_language())
     if posted is not None:
         page.data = {**page.data, **posted}
     return render_template("tasks/show.html", page=page, errors=errors or {}), status
