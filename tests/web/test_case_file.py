@@ -147,3 +147,27 @@ def test_display_formats_values_by_their_field():
     shown = shown_submission(vote, {"vote": "approve", "vote_comment": "خوب"}, "en")
     assert [(f.label, f.text) for f in shown] == [("Vote", "Approve"), ("Comment", "خوب")]
     assert actions is None or actions.type == "records"
+
+
+def test_the_technical_supervisors_send_back_reaches_the_consultants_rework(ctx):
+    from tests.processes.helpers import DIAGNOSTIC, open_case, to_diagnostic
+
+    case = open_case()
+    to_diagnostic(case)
+    do(case, "diagnostic_study", DIAGNOSTIC)
+    do(case, "review_diagnostic", {"review_status": "rework",
+                                   "supervisor_comments": "نمونه پیمایش کافی نیست؛ دست‌کم ۱۰۰ بنگاه"})
+    rework = one(case, "diagnostic_study")
+    with unit_of_work(write=False) as uow:
+        page = load_task_page(uow.session, current_runtime(), actor("cda_user", "cda"), rework.id, "en")
+    back = page.case_file.rework
+    assert back is not None and back.previous.element_id == "diagnostic_study"
+    [review] = back.reviews
+    assert review.element_id == "review_diagnostic"
+    shown = {f.label: f.text for f in review.fields}
+    assert shown["Outcome"] == "Needs rework"
+    assert "نمونه پیمایش کافی نیست" in next(v for v in shown.values() if "نمونه" in v)
+    assert all(page.data.get(key) == value for key, value in DIAGNOSTIC.items()
+               if not isinstance(value, (list, dict)))   # the previous report is filled in
+    # started by a message (no start form): the oldest step is the first task
+    assert page.case_file.stages[-1].steps[-1].element_id == "feasibility_study"

@@ -229,13 +229,13 @@ def _step_of(event: Event, tasks: Mapping[str, TaskRecord], instance: ProcessIns
     if event.action == "instance_started":
         submitted = data.get("data") if isinstance(data.get("data"), dict) else {}
         form = form_or_none(names.get(f"start_form:{instance.process_id}"))
-        if not submitted:
+        if not submitted or form is None:   # started by a message: its sender's steps show what it carried
             return None
         return CaseStep(task_id=None, element_id="start", name=names.get(instance.process_id, instance.process_id),
                         form_id=form.id if form else None, form_title=_title(form, locale),
                         instance_id=instance.id, process_name=names.get(instance.process_id, instance.process_id),
                         actor=event.actor, actor_name=people.get(event.actor or "", event.actor), at=event.at,
-                        fields=shown_submission(form, submitted, locale) if form else [], data=dict(submitted))
+                        fields=shown_submission(form, submitted, locale), data=dict(submitted))
     task = tasks.get(event.task_id or "")
     if task is None:
         return None
