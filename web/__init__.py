@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .cases import bp as cases_bp
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
+    from .letters import bp as letters_bp
     from .reports import bp as reports_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
@@ -48,7 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp):
+    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp,
+                      letters_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +19,7 @@ from .runtime import current_runtime
 from .services import deployment, instances, messages, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
+from .services.letters.kinds import check_letters
 
 
 def _json_option(value: str | None, what: str) -> Any:
@@ -59,7 +61,10 @@ def validate(paths: tuple[str, ...]) -> None:
         sources = read_sources(paths)
     except OSError as exc:
         raise click.ClickException(str(exc))
-    problems = current_runtime().registry.validate(sources)
+    problems: list = list(current_runtime().registry.validate(sources))
+    for path in paths:   # a processes folder's letter templates (processes/letters/) are checked with it
+        if (Path(path) / "letters" / "kinds.json").exists():
+            problems += check_letters(Path(path) / "letters")
     for problem in problems:
         click.echo(str(problem))
     if problems:

@@ -34,6 +34,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SCRIPT_TIME_LIMIT": float(env.get(PREFIX + "SCRIPT_TIME_LIMIT", "1.0")),
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
         "MAX_CONTENT_LENGTH": int(env.get(PREFIX + "MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
+        # the public address printed on letters for their verification (default: the request's host)
+        "BASE_URL": env.get(PREFIX + "BASE_URL") or None,
         "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(Path(__file__).resolve().parent.parent / "processes"),
     }
 

@@ -127,3 +127,14 @@ def test_validate_reports_miwg_models_precisely(cli, name):
     problems = [line for line in lines if "problem(s) in" not in line]
     assert all(PROBLEM_LINE.match(line) for line in problems), problems
     assert all(line.startswith(str(MIWG / name)) for line in problems)
+
+
+def test_validate_reports_a_broken_letter_template_at_its_line(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    (folder / "letters" / "permit.html").write_text("<p>مجوز</p>\n<p>{% if permit_no %}</p>\n", encoding="utf-8")
+    result = cli("validate", str(folder), ok=False)
+    assert result.exit_code == 1
+    assert f"{folder / 'letters' / 'permit.html'}:2: Unexpected end of template" in result.output

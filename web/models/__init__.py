@@ -3,6 +3,7 @@ from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .history import Event
 from .instances import MessageWait, ProcessInstance, Timer
+from .letters import Letter, LetterSequence
 from .processes import ProcessDefinition, ProcessVersion
 from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
 from .security import LoginAttempt
@@ -10,6 +11,6 @@ from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

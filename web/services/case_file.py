@@ -32,9 +32,10 @@ from forms.display import ShownField, shown_submission
 from forms.loader import load_form
 from forms.model import FormDefinition, FormError
 
-from ..models import Attachment, Event, ProcessDefinition, ProcessInstance, TaskRecord, User
+from ..models import Attachment, Event, Letter, ProcessDefinition, ProcessInstance, TaskRecord, User
 from .actors import Actor
 from .attachments import may_see_case
+from .letters.access import letters_of
 
 MAX_ANCESTORS = 5
 
@@ -99,6 +100,7 @@ class CaseFile:
     context: list[ContextPanel] = field(default_factory=list)
     rework: Rework | None = None
     files: dict[str, FileRef] = field(default_factory=dict)
+    letters: list[Letter] = field(default_factory=list)
 
     def refs(self, ids: Iterable[str]) -> list[FileRef]:
         """The known files among attachment ids (a template shows a file field with these)."""
@@ -130,7 +132,7 @@ def build_case_file(session: Session, actor: Actor, instance: ProcessInstance, l
     family = _family(session, actor, instance)
     steps = _steps(session, family, locale)
     by_id = {f.id: f for step in steps for f in step.files}
-    case_file = CaseFile(stages=_by_stage(steps), files=by_id)
+    case_file = CaseFile(stages=_by_stage(steps), files=by_id, letters=letters_of(session, [i.id for i in family]))
     own = [s for s in steps if s.instance_id == instance.id]
     if task is not None:
         case_file.rework = _rework(own, task)

@@ -83,9 +83,9 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
             facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
             runtime.engine.complete(workflow, task_id, data)
         now = clock.now()
-        record_task(uow.session, instance, row, dict(data or {}), facts, now)
         row.completed_by = actor.username
         row.data = dict(data or {})
+        record_task(uow.session, instance, row, dict(data or {}), facts, now)
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
+from .letters import issue_for_task
 
 CLUSTER_FIELDS = ("name", "isic4", "subsector", "counties", "firms_micro", "firms_small", "firms_medium",
                   "employment", "output", "value_added", "exports", "growth_3y", "lq")
@@ -23,7 +24,9 @@ BODIES = {"committee_approval": "committee", "council_approval": "council"}
 
 def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, data: Mapping[str, Any],
                 facts: Mapping[str, Any], now: datetime) -> None:
-    """Register what a completed task's form carries (``facts``: the task's data before it ran)."""
+    """Register what a completed task's form carries (``facts``: the task's data before it ran),
+    and issue the letters it calls for (``processes/letters/kinds.json``)."""
+    issue_for_task(session, instance, task, data, facts, now)
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)

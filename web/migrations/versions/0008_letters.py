@@ -1,0 +1,50 @@
+"""official letters and their per-province, per-year numbering
+
+Revision ID: 0008
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0008"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "letter_sequence",
+        sa.Column("province", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("last_number", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("province", "year"),
+    )
+    op.create_table(
+        "letter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=80), nullable=False),
+        sa.Column("province", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("issuer", sa.String(length=255), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("verify_code", sa.String(length=16), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
+        sa.Column("task_id", sa.String(length=36), nullable=True),
+        sa.Column("issued_by", sa.String(length=80), nullable=True),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["instance_id"], ["process_instance.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("province", "year", "number"),
+    )
+    op.create_index("ix_letter_verify_code", "letter", ["verify_code"], unique=True)
+    op.create_index("ix_letter_instance_id", "letter", ["instance_id"])
+
+
+def downgrade():
+    op.drop_index("ix_letter_instance_id", table_name="letter")
+    op.drop_index("ix_letter_verify_code", table_name="letter")
+    op.drop_table("letter")
+    op.drop_table("letter_sequence")
