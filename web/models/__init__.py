@@ -4,6 +4,7 @@ from .designs import DesignDraft
 from .history import Event
 from .instances import MessageWait, ProcessInstance, Timer
 from .letters import Letter, LetterSequence
+from .permits import Permit, PermitRequest
 from .processes import ProcessDefinition, ProcessVersion
 from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
 from .security import LoginAttempt
@@ -11,6 +12,6 @@ from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

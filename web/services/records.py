@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
 from .letters import issue_for_task
+from .permits import record_permit_state, record_permit_task
 
 CLUSTER_FIELDS = ("name", "isic4", "subsector", "counties", "firms_micro", "firms_small", "firms_medium",
                   "employment", "output", "value_added", "exports", "growth_3y", "lq")
@@ -27,6 +28,7 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
     """Register what a completed task's form carries (``facts``: the task's data before it ran),
     and issue the letters it calls for (``processes/letters/kinds.json``)."""
     issue_for_task(session, instance, task, data, facts, now)
+    record_permit_task(session, instance, task, data, facts, now)
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)
@@ -55,7 +57,9 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
 
 
 def record_state(session: Session, instance: ProcessInstance, facts: Mapping[str, Any], now: datetime) -> None:
-    """Register what the process computed: a round's ranking and choice, a case's cluster, a meeting's outcome."""
+    """Register what the process computed: a round's ranking and choice, a case's cluster, a meeting's outcome,
+    a permit that arrived by message."""
+    record_permit_state(session, instance, facts, now)
     if instance.province and isinstance(facts.get("ranking"), list):
         _record_ranking(session, instance, facts, now)
     request = facts.get("cluster_request")
