@@ -90,3 +90,25 @@ def test_a_refused_permit_is_registered_as_refused(ctx):
     permits, [issue] = register()
     assert permits == [] and (issue.type, issue.outcome) == ("issue", "refused")
     assert case
+
+
+def test_the_service_card_fills_form_1_from_the_register(ctx, clock):
+    from tests.web.browser_helpers import login, make_user
+
+    issued_case()
+    clock.advance(days=1)
+    make_user("sup", ["supervisor"], ["tehran"])
+    client = ctx.test_client()
+    login(client, "sup")
+    card = client.get("/service-card.json?lang=en", headers={"Accept-Language": "en"}).get_json()
+    form_one = next(f for f in card["forms"] if f["number"] == 1)
+    assert len(form_one["rows"]) == 4                       # issue, renewal, amendment, cancellation
+    issue = form_one["rows"][0]
+    assert len(issue) == len(form_one["columns"])
+    assert "ماه" in issue[5] or "months" in issue[5]
+    assert any(cell.startswith(("declared", "اعلامی")) and ("measured" in cell or "اندازه" in cell)
+               for cell in issue), issue                    # declared and measured processing time
+    renewal = form_one["rows"][1]
+    assert any("none decided" in cell or "تصمیمی" in cell for cell in renewal)
+    page = client.get("/service-card").get_data(as_text=True)
+    assert 'data-section="form-1"' in page and issue[1] in page

@@ -66,7 +66,10 @@ def service_card_file():  # type: ignore[no-untyped-def]
 @login_required
 def service_card_json():  # type: ignore[no-untyped-def]
     card = _card()
-    return jsonify({"declared": service_card.declared(), "measured": MeasuredSchema().dump(card.measured)})
+    forms = [{"number": form.number, "title": form.title, "columns": form.columns, "rows": form.table}
+             for form in card.forms]
+    return jsonify({"declared": service_card.declared(), "measured": MeasuredSchema().dump(card.measured),
+                    "forms": forms})
 
 
 def _card(*, default_period: bool = False) -> service_card.ServiceCard:

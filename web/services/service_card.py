@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from ..models import ProcessInstance
 from .actors import Actor
 from .cases import require_supervisor
 from .dashboard import FirmsOf, Period, in_scope, parse_period, scope
+from .permits.form_one import form_one_rows
 
 CARD_FILE = Path(__file__).resolve().parent.parent / "data" / "service_card.json"
 CASE_PROCESS = "cluster_case"
@@ -73,6 +74,7 @@ class CardForm:
     rows: list[str]          # each row's label, printed in column ``row_column`` (Form 1: the permit types)
     row_column: int
     notes: list[str]
+    table: list[list[str]] = field(default_factory=list)   # rows filled from the registers, one cell a column
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,19 @@ def build_service_card(session: Session, actor: Actor, clock: Clock, *, language
     """
     require_supervisor(actor)
     period = parse_period(period_from, period_to, clock.now())
-    figures = measure(session, clock, period=period, provinces=scope(actor, province), web_address=web_address,
+    provinces = scope(actor, province)
+    figures = measure(session, clock, period=period, provinces=provinces, web_address=web_address,
                       firms_of=firms_of)
-    return localize(declared(), figures, language)
+    card = localize(declared(), figures, language)
+    return replace(card, forms=[_filled(session, form, card.language, period, provinces) for form in card.forms])
+
+
+def _filled(session: Session, form: CardForm, lang: str, period: Period, provinces: list[str] | None) -> CardForm:
+    """Form 1 and Form 2 with their rows from the permits and inquiries registers."""
+    if form.number == 1:
+        return replace(form, table=form_one_rows(session, form.rows, lang, start=period.start, end=period.end,
+                                                 provinces=provinces))
+    return form
 
 
 def measure(session: Session, clock: Clock, *, period: Period, provinces: list[str] | None,
