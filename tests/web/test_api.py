@@ -42,6 +42,7 @@ DECLARED = {
     ("post", "/process-definitions"): {"200", "201", "401", "403", "413", "422"},
     ("get", "/process-definitions/{process_id}/versions/{version}"): {"200", "401", "403", "404"},
     ("get", "/health"): {"200"},
+    ("post", "/messages"): {"200", "400", "401", "404", "409", "422"},
 }
 PUBLIC = {("post", "/auth/token"), ("get", "/health")}
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import auth, cases, definitions, health, instances, tasks
+from . import auth, cases, definitions, health, instances, messages, tasks
 from .schemas import ErrorSchema
 
 PREFIX = "/api/v1"
 BEARER = {"type": "http", "scheme": "bearer",
           "description": "A token from POST /api/v1/auth/token, valid for 8 hours"}
-BLUEPRINTS = (health.bp, auth.bp, tasks.bp, instances.bp, cases.bp, definitions.bp)
+BLUEPRINTS = (health.bp, auth.bp, tasks.bp, instances.bp, cases.bp, definitions.bp, messages.bp)
 
 
 class ClusterflowApi(Api):

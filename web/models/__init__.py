@@ -2,6 +2,7 @@
 from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .history import Event
+from .inquiries import Inquiry
 from .instances import MessageWait, ProcessInstance, Timer
 from .letters import Letter, LetterSequence
 from .permits import Permit, PermitRequest
@@ -12,6 +13,6 @@ from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Inquiry", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
+from .inquiries import record_inquiry_state, record_inquiry_task
 from .letters import issue_for_task
 from .permits import record_permit_state, record_permit_task
 
@@ -29,6 +30,7 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
     and issue the letters it calls for (``processes/letters/kinds.json``)."""
     issue_for_task(session, instance, task, data, facts, now)
     record_permit_task(session, instance, task, data, facts, now)
+    record_inquiry_task(session, instance, task, data, facts, now)
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)
@@ -60,6 +62,7 @@ def record_state(session: Session, instance: ProcessInstance, facts: Mapping[str
     """Register what the process computed: a round's ranking and choice, a case's cluster, a meeting's outcome,
     a permit that arrived by message."""
     record_permit_state(session, instance, facts, now)
+    record_inquiry_state(session, instance, facts, now)
     if instance.province and isinstance(facts.get("ranking"), list):
         _record_ranking(session, instance, facts, now)
     request = facts.get("cluster_request")

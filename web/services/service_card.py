@@ -29,6 +29,7 @@ from ..models import ProcessInstance
 from .actors import Actor
 from .cases import require_supervisor
 from .dashboard import FirmsOf, Period, in_scope, parse_period, scope
+from .inquiries.form_two import form_two_rows
 from .permits.form_one import form_one_rows
 
 CARD_FILE = Path(__file__).resolve().parent.parent / "data" / "service_card.json"
@@ -141,6 +142,9 @@ def _filled(session: Session, form: CardForm, lang: str, period: Period, provinc
     """Form 1 and Form 2 with their rows from the permits and inquiries registers."""
     if form.number == 1:
         return replace(form, table=form_one_rows(session, form.rows, lang, start=period.start, end=period.end,
+                                                 provinces=provinces))
+    if form.number == 2:
+        return replace(form, table=form_two_rows(session, lang, start=period.start, end=period.end,
                                                  provinces=provinces))
     return form
 

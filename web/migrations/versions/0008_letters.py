@@ -1,4 +1,4 @@
-"""official letters and their per-province, per-year numbering; the permits register
+"""official letters and their per-province, per-year numbering; the permits and inquiries registers
 
 Revision ID: 0008
 Revises: 0001
@@ -79,9 +79,31 @@ def upgrade():
     op.create_index("ix_permit_request_permit_id", "permit_request", ["permit_id"])
     op.create_index("ix_permit_request_province", "permit_request", ["province"])
     op.create_index("ix_permit_request_instance_id", "permit_request", ["instance_id"])
+    op.create_table(
+        "inquiry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("agency", sa.String(length=80), nullable=False),
+        sa.Column("province", sa.String(length=40), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
+        sa.Column("case_key", sa.String(length=120), nullable=True),
+        sa.Column("items", sa.Text(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("by_api", sa.Boolean(), nullable=False),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["instance_id"], ["process_instance.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_index("ix_inquiry_agency", "inquiry", ["agency"])
+    op.create_index("ix_inquiry_province", "inquiry", ["province"])
+    op.create_index("ix_inquiry_instance_id", "inquiry", ["instance_id"])
 
 
 def downgrade():
+    op.drop_table("inquiry")
     op.drop_table("permit_request")
     op.drop_table("permit")
     op.drop_index("ix_letter_instance_id", table_name="letter")
