@@ -103,3 +103,14 @@ def test_the_service_card_fills_form_2_with_a_row_per_agency(ctx, clock):
     chamber = form_two["rows"][0]
     assert len(chamber) == len(form_two["columns"])
     assert chamber[-1] == "۱ ارسال، ۰ پاسخ، ۱ ارجاع برای دیرکرد"
+
+
+def test_the_supporting_institutions_and_the_inquiry_pick_from_the_same_agencies():
+    from forms.loader import load_form
+    from web.services.inquiries import agencies
+
+    listed = list(agencies())
+    assert [c["value"] for c in load_form("inquiry_request").field("inquiry_agency").options["choices"]] == listed
+    assert [c["value"] for c in load_form("feasibility_report").field("supporting_institutions")
+            .options["choices"]] == listed
+    assert all({"phone", "email", "address"} <= set(a["contact"]) for a in agencies().values())

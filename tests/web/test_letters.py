@@ -19,7 +19,7 @@ from web.services.letters import issue_letter, letter_kinds, next_number
 from web.services.letters.kinds import LETTERS_DIR, check_letters, check_template
 from web.services.letters.pdf import letter_pdf
 
-from .browser_helpers import login, make_user
+from .browser_helpers import csrf_token, login, make_user
 
 
 @pytest.fixture
@@ -151,3 +151,34 @@ def test_template_errors_are_reported_with_their_line():
     assert (problem.file, problem.line) == ("broken.html", 2)
     assert check_letters(LETTERS_DIR) == []
     assert FEASIBILITY                          # the shared fixture data the process tests use
+
+
+def test_designers_edit_a_template_see_problems_at_their_line_and_preview_it(sqlite_app, tmp_path, monkeypatch):
+    import shutil
+
+    from web.services.letters import designs, kinds
+
+    folder = tmp_path / "letters"
+    shutil.copytree(LETTERS_DIR, folder)
+    monkeypatch.setattr(designs, "LETTERS_DIR", folder)
+    monkeypatch.setattr(kinds, "LETTERS_DIR", folder)
+    with sqlite_app.app_context():     # (requests outside it: Flask-WTF keeps its token in g)
+        make_user("designer_user", ["process_designer"], [])
+    client = sqlite_app.test_client()
+    login(client, "designer_user")
+    assert "official_request" in client.get("/designer/letters").get_data(as_text=True)
+    page = client.get("/designer/letters/permit")
+    assert page.status_code == 200 and "permit_no" in page.get_data(as_text=True)
+    token = csrf_token(client, "/designer/letters/permit")
+    broken = client.post("/designer/letters/permit", data={"csrf_token": token, "action": "save",
+                                                           "template": "<p>مجوز</p>\n<p>{% if permit_no %}</p>\n"})
+    assert broken.status_code == 422, broken.get_data(as_text=True)[:3000]
+    assert "permit.html:2:" in broken.get_data(as_text=True)
+    assert (folder / "permit.html").read_text(encoding="utf-8") == (LETTERS_DIR / "permit.html").read_text(
+        encoding="utf-8")                                           # nothing written
+    new = "<p>مجوز توسعه خوشه {{ cluster_name }} به شماره {{ permit_no|fa }} صادر شد.</p>\n"
+    shown = client.post("/designer/letters/permit", data={"csrf_token": token, "action": "preview", "template": new})
+    assert shown.status_code == 200 and shown.mimetype == "application/pdf"
+    assert "مجوز توسعه خوشه مبلمان" in pdf_text(shown.data)
+    saved = client.post("/designer/letters/permit", data={"csrf_token": token, "action": "save", "template": new})
+    assert saved.status_code == 302 and (folder / "permit.html").read_text(encoding="utf-8") == new

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
-from . import cases, catalogue, editor, forms
+from . import cases, catalogue, editor, forms, letters
 
 VIEWER_ROLES = frozenset({"process_designer", "admin"})
 
@@ -22,5 +22,5 @@ def _designers_only() -> None:
         abort(403)
 
 
-for module in (catalogue, editor, cases, forms):
+for module in (catalogue, editor, cases, forms, letters):
     module.register(bp)
