@@ -9,8 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import Clock, SystemClock
 
-from .config import load_config
+from . import logs
+from .config import check_database_url, load_config
 from .extensions import db, migrate
+from .services.health import add_readiness_check, database_check
 from .services.uow import UnitOfWork, configure_sqlite
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -22,6 +24,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    check_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.testing:  # tests keep pytest's log capture
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    logs.init_app(app)  # first, so every later hook and handler logs with the request id
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.json.ensure_ascii = False  # Persian text as it is in JSON answers and templates' tojson
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -31,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        add_readiness_check(app, "database", database_check(db.engine))
 
     from .runtime import init_runtime
 

@@ -235,10 +235,11 @@ def demo() -> None:
 
     from .services.demo import seed_demo
 
-    root = Path(__file__).resolve().parent.parent
+    from .config import shipped_dir
+
     try:
         created = seed_demo(uow_factory=unit_of_work, runtime=current_runtime(),
-                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), root / "examples"])
+                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), shipped_dir("examples")])
     except ServiceError as exc:
         _fail(exc)
         return

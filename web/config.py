@@ -9,33 +9,87 @@ from typing import Any, Mapping
 PREFIX = "CLUSTERFLOW_"
 
 
+class ConfigError(Exception):
+    """The environment is misconfigured; the message says which variable and what is wrong."""
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Settings for the app factory.
 
+    ``CLUSTERFLOW_ENV`` (``production`` demands an explicit secret key and logs JSON lines;
+    default ``development``),
     ``CLUSTERFLOW_DATABASE_URL`` (default: SQLite in the instance folder),
-    ``CLUSTERFLOW_SECRET_KEY`` (default: a random key kept in the instance folder),
+    ``CLUSTERFLOW_SECRET_KEY`` (default outside production: a random key kept in the instance folder),
     ``CLUSTERFLOW_DATA_DIR`` (uploaded files; default: instance/files),
     ``CLUSTERFLOW_HOST`` / ``CLUSTERFLOW_PORT`` (default 127.0.0.1:5000),
-    ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1).
+    ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1),
+    ``CLUSTERFLOW_LOG_FORMAT`` (``json`` lines or ``text``; default json in production),
+    ``CLUSTERFLOW_LOG_LEVEL`` (default INFO).
+
+    :raise ConfigError: a value is malformed, or production mode lacks a secret key.
     """
     env = os.environ if environ is None else environ
     instance = Path(instance_path)
+    mode = env.get(PREFIX + "ENV", "development").strip().lower() or "development"
+    if mode not in MODES:
+        raise ConfigError(f"{PREFIX}ENV must be one of {', '.join(MODES)}, not {mode!r}")
+    production = mode == "production"
     database_url = env.get(PREFIX + "DATABASE_URL") or f"sqlite:///{instance / 'clusterflow.sqlite'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    secret = env.get(PREFIX + "SECRET_KEY")
+    if production and not secret:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be set in production mode ({PREFIX}ENV=production); "
+                          "use a long random value, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`")
+    log_format = env.get(PREFIX + "LOG_FORMAT", "json" if production else "text").strip().lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"{PREFIX}LOG_FORMAT must be json or text, not {log_format!r}")
     return {
+        "ENV_MODE": mode,
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": env.get(PREFIX + "LOG_LEVEL", "INFO").strip().upper(),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": env.get(PREFIX + "SECRET_KEY") or _instance_secret(instance),
+        "SECRET_KEY": secret or _instance_secret(instance),
         "DATA_DIR": env.get(PREFIX + "DATA_DIR") or str(instance / "files"),
         "HOST": env.get(PREFIX + "HOST", "127.0.0.1"),
-        "PORT": int(env.get(PREFIX + "PORT", "5000")),
-        "SCRIPT_TIME_LIMIT": float(env.get(PREFIX + "SCRIPT_TIME_LIMIT", "1.0")),
+        "PORT": _number(env, "PORT", "5000", int),
+        "SCRIPT_TIME_LIMIT": _number(env, "SCRIPT_TIME_LIMIT", "1.0", float),
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
-        "MAX_CONTENT_LENGTH": int(env.get(PREFIX + "MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
-        "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(Path(__file__).resolve().parent.parent / "processes"),
+        "MAX_CONTENT_LENGTH": _number(env, "MAX_REQUEST_BYTES", str(25 * 1024 * 1024), int),
+        "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(shipped_dir("processes")),
     }
+
+
+MODES = ("development", "production")
+
+
+def check_database_url(url: str) -> None:
+    """:raise ConfigError: ``url`` is not a database URL SQLAlchemy can use."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        shown = url.split("@")[-1] if "@" in url else url  # never print a password
+        raise ConfigError(f"{PREFIX}DATABASE_URL is not a usable database URL ({shown!r}): {exc}") from None
+
+
+def shipped_dir(name: str) -> Path:
+    """The repository's ``processes``/``examples`` folder, or the copy an installed package bundles."""
+    web = Path(__file__).resolve().parent
+    checkout = web.parent / name
+    return checkout if checkout.is_dir() else web / "bundled" / name
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type) -> Any:
+    raw = env.get(PREFIX + name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a number, not {raw!r}") from None
 
 
 def _instance_secret(instance: Path) -> str:

@@ -42,8 +42,10 @@ DECLARED = {
     ("post", "/process-definitions"): {"200", "201", "401", "403", "413", "422"},
     ("get", "/process-definitions/{process_id}/versions/{version}"): {"200", "401", "403", "404"},
     ("get", "/health"): {"200"},
+    ("get", "/health/live"): {"200"},
+    ("get", "/health/ready"): {"200", "503"},
 }
-PUBLIC = {("post", "/auth/token"), ("get", "/health")}
+PUBLIC = {("post", "/auth/token"), ("get", "/health"), ("get", "/health/live"), ("get", "/health/ready")}
 
 
 def _setup(app, titles=("خوشه فرش دستباف",)):
