@@ -59,6 +59,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
         "MAX_CONTENT_LENGTH": _number(env, "MAX_REQUEST_BYTES", str(25 * 1024 * 1024), int),
         "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(shipped_dir("processes")),
+        # the production web server (`clusterflow serve --production`, gunicorn): processes x threads
+        "WORKERS": _number(env, "WORKERS", "2", int),
+        "THREADS": _number(env, "THREADS", "4", int),
     }
 
 
@@ -70,11 +73,25 @@ def check_database_url(url: str) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+    shown = masked_url(url)
     try:
-        make_url(url).get_dialect()
+        dialect = make_url(url).get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        shown = url.split("@")[-1] if "@" in url else url  # never print a password
         raise ConfigError(f"{PREFIX}DATABASE_URL is not a usable database URL ({shown!r}): {exc}") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ConfigError(f"{PREFIX}DATABASE_URL {shown!r} needs a database driver that is not installed "
+                          f"({exc}); use postgresql://… or sqlite:///…") from None
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for messages and logs."""
+    credentials, at, host = url.rpartition("@")
+    if not at:
+        return url
+    scheme, slashes, user = credentials.partition("//") if "//" in credentials else ("", "", credentials)
+    return f"{scheme}{slashes}{user.split(':', 1)[0]}:***@{host}"
 
 
 def shipped_dir(name: str) -> Path:
