@@ -13,6 +13,14 @@ class ConfigError(Exception):
     """The environment is misconfigured; the message says which variable and what is wrong."""
 
 
+def instance_dir(environ: Mapping[str, str] | None = None) -> str | None:
+    """``CLUSTERFLOW_INSTANCE_DIR`` (the SQLite database and kept secret by default), or Flask's default:
+    ``instance/`` in a checkout, ``<prefix>/var/web-instance`` for an installed package."""
+    env = os.environ if environ is None else environ
+    folder = env.get(PREFIX + "INSTANCE_DIR")
+    return str(Path(folder).resolve()) if folder else None
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Settings for the app factory.
 
@@ -112,10 +120,14 @@ def _number(env: Mapping[str, str], name: str, default: str, kind: type) -> Any:
 def _instance_secret(instance: Path) -> str:
     # A stable random key per installation, so sessions survive restarts without configuration.
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot keep a secret key in {path} ({exc.strerror}); set {PREFIX}SECRET_KEY, "
+                          f"or {PREFIX}INSTANCE_DIR to a writable folder") from None
     return key
