@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 ASSETS := web/static/vendor/.copied
 
-.PHONY: run test bench venv assets clean
+.PHONY: run test bench venv assets wheel clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +40,9 @@ test: $(STAMP) $(ASSETS)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## make wheel: dist/clusterflow-*.whl, the whole product (vendor assets, compiled catalogues); needs npm
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
 clean:
-	rm -rf $(VENV) node_modules web/static/vendor instance .pytest_cache bench/results.json
+	rm -rf $(VENV) node_modules web/static/vendor instance .pytest_cache bench/results.json build dist

@@ -9,8 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import Clock, SystemClock
 
-from .config import load_config
+from . import logs
+from .config import ConfigError, check_database_url, instance_dir, load_config
 from .extensions import db, migrate
+from .services.health import add_readiness_check, database_check
 from .services.uow import UnitOfWork, configure_sqlite
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -18,19 +20,28 @@ MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 
 def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
     """Build an app. ``config`` overrides settings (tests pass a database URL); ``clock`` the time source."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_dir())
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    check_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.testing:  # tests keep pytest's log capture
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    logs.init_app(app)  # first, so every later hook and handler logs with the request id
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.json.ensure_ascii = False  # Persian text as it is in JSON answers and templates' tojson
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the instance folder {app.instance_path} ({exc.strerror}); "
+                          "set CLUSTERFLOW_INSTANCE_DIR to a writable folder") from None
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        add_readiness_check(app, "database", database_check(db.engine))
 
     from .runtime import init_runtime
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from engine.validation import read_sources
 
-from . import create_app, unit_of_work
+from . import cli_db, create_app, serving, unit_of_work
+from .config import ConfigError
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
@@ -50,6 +52,25 @@ def _fail(exc: ServiceError) -> None:
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True, add_version_option=False)
 def main() -> None:
     """clusterflow: the cluster-development service on BPMN."""
+
+
+main.add_command(cli_db.db)  # before the app's own `db`: a downgrade to base needs a confirmation
+
+
+def run() -> None:
+    """The console script: a misconfigured environment or an unreachable database is one line, exit 2."""
+    try:
+        main()
+    except ConfigError as exc:
+        click.echo(f"clusterflow: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except (OperationalError, InterfaceError) as exc:
+        click.echo(f"clusterflow: cannot use the database: {_first_line(exc)}", err=True)
+        sys.exit(2)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
 
 
 @main.command()
@@ -240,10 +261,11 @@ def demo() -> None:
 
     from .services.demo import seed_demo
 
-    root = Path(__file__).resolve().parent.parent
+    from .config import shipped_dir
+
     try:
         created = seed_demo(uow_factory=unit_of_work, runtime=current_runtime(),
-                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), root / "examples"])
+                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), shipped_dir("examples")])
     except ServiceError as exc:
         _fail(exc)
         return
@@ -258,15 +280,30 @@ def demo() -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default: CLUSTERFLOW_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: CLUSTERFLOW_PORT or 5000).")
-@click.option("--threads", type=int, default=8, show_default=True)
+@click.option("--production", is_flag=True,
+              help="gunicorn with CLUSTERFLOW_WORKERS processes of CLUSTERFLOW_THREADS threads (Linux).")
+@click.option("--threads", type=int, help="Threads (default: 8 with waitress, CLUSTERFLOW_THREADS with gunicorn).")
 @with_appcontext
-def serve(host: str | None, port: int | None, threads: int) -> None:
-    """Serve the application with a production WSGI server (waitress)."""
+def serve(host: str | None, port: int | None, production: bool, threads: int | None) -> None:
+    """Serve the application: waitress, or gunicorn with --production."""
     from flask import current_app
-    from waitress import serve as waitress_serve
+
+    from .extensions import db
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
-    click.echo(f"clusterflow on http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    try:  # fail now, in one line, rather than on the first request
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        db.engine.dispose()  # no connection crosses a fork into a gunicorn worker
+    if production:
+        if sys.platform == "win32":
+            raise click.ClickException("gunicorn does not run on Windows; use `clusterflow serve` (waitress)")
+        workers, threads = app.config["WORKERS"], threads or app.config["THREADS"]
+        click.echo(f"clusterflow on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
+        serving.serve_gunicorn(app, serving.gunicorn_settings(host, port, workers, threads))
+    else:
+        click.echo(f"clusterflow on http://{host}:{port}/")
+        serving.serve_waitress(app, host, port, threads or 8)

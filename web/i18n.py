@@ -1,11 +1,14 @@
 """Languages: Persian first (right to left), English one click away; Jalali dates, Persian digits.
 
-Translations live in ``web/translations/<lang>/LC_MESSAGES/messages.po``; the
-compiled ``.mo`` files are built from them when the app starts (they are not
-kept in git), so editing a catalogue needs no extra step.
+Translations live in ``web/translations/<lang>/LC_MESSAGES/messages.po``. An
+installed package ships the compiled ``.mo`` files (the build compiles them) and
+never writes next to them; in a development checkout the app compiles a ``.mo``
+when its ``.po`` is newer (they are not kept in git), so editing a catalogue
+needs no extra step.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from .services.cases import SUPERVISING_ROLES
 LANGUAGES = {"fa": {"name": "فارسی", "dir": "rtl"}, "en": {"name": "English", "dir": "ltr"}}
 DEFAULT_LANGUAGE = "fa"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+log = logging.getLogger(__name__)
 
 babel = Babel()
 
@@ -43,8 +47,19 @@ def current_language() -> str:
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def is_source_checkout(directory: Path = TRANSLATIONS) -> bool:
+    """Whether ``directory`` is inside a development checkout (not an installed package)."""
+    return (directory.parent.parent / "pyproject.toml").is_file()
+
+
 def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
-    """Build each messages.mo from its messages.po when the .po is newer."""
+    """Build each messages.mo from its messages.po when the .po is newer (development checkouts only).
+
+    An installed package uses the .mo files its build compiled. A directory that cannot be
+    written is logged and left as it is: the app then serves the catalogues already there.
+    """
+    if not is_source_checkout(directory):
+        return
     for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
@@ -52,9 +67,12 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parts[-3])
         tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as mo_file:
-            write_mo(mo_file, catalog)
-        tmp.replace(mo_path)
+        try:
+            with tmp.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            tmp.replace(mo_path)
+        except OSError as exc:
+            log.warning("cannot compile %s (%s); serving the catalogue already compiled, if any", po_path, exc)
 
 
 def digits(value: Any) -> str:

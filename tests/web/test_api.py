@@ -43,8 +43,10 @@ DECLARED = {
     ("get", "/process-definitions/{process_id}/versions/{version}"): {"200", "401", "403", "404"},
     ("get", "/health"): {"200"},
     ("post", "/messages"): {"200", "400", "401", "404", "409", "422"},
+    ("get", "/health/live"): {"200"},
+    ("get", "/health/ready"): {"200", "503"},
 }
-PUBLIC = {("post", "/auth/token"), ("get", "/health")}
+PUBLIC = {("post", "/auth/token"), ("get", "/health"), ("get", "/health/live"), ("get", "/health/ready")}
 
 
 def _setup(app, titles=("خوشه فرش دستباف",)):

@@ -57,6 +57,12 @@ class HealthSchema(ma.Schema):
     status = fields.String(required=True)
 
 
+class ReadinessSchema(ma.Schema):
+    status = fields.String(required=True, metadata={"description": "`ready` or `unavailable`"})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "Each check's name and `ok` or its problem"})
+
+
 # -- lists -----------------------------------------------------------------------------------------------
 
 class QuerySchema(ma.Schema):

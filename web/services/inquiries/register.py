@@ -8,15 +8,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...config import shipped_dir
 from ...models import Inquiry, ProcessInstance, TaskRecord
 
-AGENCIES_FILE = Path(__file__).resolve().parents[3] / "processes" / "inquiries" / "agencies.json"
+AGENCIES_FILE = shipped_dir("processes") / "inquiries" / "agencies.json"
 
 
 @lru_cache(maxsize=1)

@@ -13,9 +13,10 @@ from typing import Any, Mapping
 
 from jinja2 import TemplateSyntaxError
 
+from ...config import shipped_dir
 from .templating import environment
 
-LETTERS_DIR = Path(__file__).resolve().parents[3] / "processes" / "letters"
+LETTERS_DIR = shipped_dir("processes") / "letters"
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Mapping
 
-PERMITS_FILE = Path(__file__).resolve().parents[3] / "processes" / "permits" / "kinds.json"
+from ...config import shipped_dir
+
+PERMITS_FILE = shipped_dir("processes") / "permits" / "kinds.json"
 DEFAULT_KIND = "cluster_development"
 
 
