@@ -7,29 +7,30 @@ Each is compiled by RestrictedPython under :class:`~engine.sandbox_guards.Sandbo
 sees only task data and the vetted helpers, and is stopped after ``time_limit``
 seconds with :class:`~engine.errors.ScriptTimeout`.
 
-Bounded: running time of script code, twice over: a tracer checks the deadline on
-every line, and every loop pass and function call checks it (``_tick_``), which also
-covers backward jumps that give no line event and runs where CPython has switched
-tracing off (see :func:`_deadline_guards`). Single operations that could
-explode are refused: ``**``, ``*`` and ``<<`` past ~10,000 bits or 1,000,000 items,
-``range()`` past 1,000,000 (limits in :mod:`engine.sandbox_guards`).
+Each evaluation runs under one :class:`~engine.budget.Budget`: its running time is
+bounded twice over (a tracer checks the deadline on every line; every loop pass and
+function call checks it through ``_tick_``/``_getiter_``, which also covers backward
+jumps that give no line event and runs where CPython has switched tracing off), and
+what it builds is charged before it is built (:mod:`engine.size_guards`): padding,
+format widths, ``*``/``+``/``%`` on strings and sequences, slices, copies, container
+growth, ``str()`` of nested values. Single operations that could explode are refused:
+``**``, ``*`` and ``<<`` past ~10,000 bits or 1,000,000 items, ``range()`` past
+1,000,000, format widths past 10,000. A value too big to store never reaches task data.
 
-Not bounded: memory grown step by step (``items.extend(items)`` in a loop); one
-C-level call over big data (``sorted()`` or ``==`` on a million long lists,
-``'x'.ljust(10**9)``); helper functions, which run untraced; and C-stack overflows
-in CPython itself (hashing a tuple nested 200,000 deep kills the process). So run
-workers under a memory limit and let only trusted roles deploy BPMN: the sandbox
-keeps scripts away from the host, it is not a CPU or memory quota.
+Not bounded: one C-level call whose *time* explodes on data the script may build
+(``==`` or ``hash()`` on values sharing parts deeply, ``sorted()`` of a million long
+lists), memory of small objects made one by one in Python code (bounded only by the
+time limit), and C-stack overflows in CPython itself (hashing a tuple nested 200,000
+deep kills the process). So let only trusted roles deploy BPMN: the sandbox keeps
+scripts away from the host and bounds what they build, it is not an OS quota.
 """
 from __future__ import annotations
 
 import builtins
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from decimal import localcontext
 from functools import lru_cache
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any, Literal
 
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
@@ -37,20 +38,18 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .budget import DEFAULT_MEMORY_LIMIT, Budget, Deadline
 from .errors import ScriptError, ScriptTimeout
 from .sandbox_guards import DECIMAL_CONTEXT, DEFAULT_HELPERS, SandboxPolicy, script_builtins
+from .size_guards import text_size
 
 __all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
            "make_script_engine"]
 
+_MISSING = object()
 SCRIPT_FILENAME = "<script>"  # names script frames, for the tracer and for error lines
 Mode = Literal["eval", "exec"]
 _KIND = {"eval": "Expression", "exec": "Script"}
-_Tracer = Callable[[FrameType, str, Any], Any]
-
-
-class _Deadline(BaseException):
-    """The time limit was hit. Not an Exception: ``except Exception`` in a script misses it."""
 
 
 @lru_cache(maxsize=1024)
@@ -69,47 +68,6 @@ def compile_script(source: str, mode: Mode) -> CodeType:
     if result.errors or result.code is None:
         raise ScriptError(f"{_KIND[mode]} refused: " + "; ".join(result.errors))
     return result.code
-
-
-def _tracer(deadline: float) -> _Tracer:
-    closing: set[FrameType] = set()
-
-    def check(frame: FrameType, event: str, arg: Any) -> _Tracer:
-        if event == "exception" and arg[0] is GeneratorExit:
-            # A generator being closed, maybe by the garbage collector, which would
-            # swallow our exception (and CPython switches tracing off after one). It
-            # cannot catch GeneratorExit and has no finally, so it ends by itself.
-            closing.add(frame)
-        elif event == "return":
-            closing.discard(frame)
-        elif event == "line" and frame not in closing and time.monotonic() > deadline:
-            raise _Deadline
-        return check
-
-    def on_call(frame: FrameType, event: str, arg: Any) -> _Tracer | None:
-        # Helpers and library code run untraced. `while True: pass` gives no 'line'
-        # event after the first, only backward jumps: the _tick_() compiled into every
-        # loop catches those (opcode events would too, at 1.5x the cost of tracing).
-        return check if frame.f_code.co_filename == SCRIPT_FILENAME else None
-
-    return on_call
-
-
-def _deadline_guards(deadline: float) -> dict[str, Any]:
-    """``_tick_`` and ``_getiter_`` for one run. Unlike the tracer, which CPython switches
-    off for good when a trace function raises (a RecursionError at the stack limit, or
-    our own exception swallowed during garbage collection), these calls always happen."""
-    def tick(value: Any = None) -> Any:
-        if time.monotonic() > deadline:
-            raise _Deadline
-        return value
-
-    def getiter(iterable: Any) -> Iterator[Any]:
-        for item in iterable:
-            tick()
-            yield item
-
-    return {"_tick_": tick, "_getiter_": getiter}
 
 
 def _line(error: BaseException) -> int | str:
@@ -147,9 +105,10 @@ class SandboxedEnvironment(TaskDataEnvironment):
     ``Line N:``; a script over ``time_limit`` seconds raises :class:`ScriptTimeout`.
     """
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0) -> None:
-        if not time_limit > 0:
-            raise ValueError("time_limit must be positive")
+    def __init__(self, helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+        if not time_limit > 0 or not memory_limit > 0:
+            raise ValueError("time_limit and memory_limit must be positive")
         extra = dict(helpers or {})
         self._builtins = script_builtins(extra)
         # Plays TaskDataEnvironment.globals: names task data may not take, and that are
@@ -157,6 +116,11 @@ class SandboxedEnvironment(TaskDataEnvironment):
         vetted = {**DEFAULT_HELPERS, **extra}
         super().__init__({name: value for name, value in vetted.items() if not hasattr(builtins, name)})
         self.time_limit = time_limit
+        self.memory_limit = memory_limit
+
+    def budget(self) -> Budget:
+        """A fresh budget for one evaluation under this environment's limits."""
+        return Budget(self.time_limit, self.memory_limit)
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -165,7 +129,10 @@ class SandboxedEnvironment(TaskDataEnvironment):
         :raise ScriptError: refused or failed; ScriptTimeout past the time limit.
         """
         code = compile_script(expression, "eval")
-        return self._run(code, self._scope(external_context or {}, context), "eval")
+        value = self._run(code, self._scope(external_context or {}, context), "eval")
+        if not self._storable({"value": value}, {}):
+            raise ScriptError("Expression refused: its value is too big to store in the task data")
+        return value
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
@@ -187,9 +154,25 @@ class SandboxedEnvironment(TaskDataEnvironment):
         scope = self._scope(context, external)
         try:
             self._run(code, scope, "exec")
-        finally:
-            self._write_back(scope, context, external)
+        except ScriptError:
+            if self._storable(scope, context):
+                self._write_back(scope, context, external)
+            raise
+        if not self._storable(scope, context):
+            # A list sharing itself 60 levels deep would explode when the case is saved.
+            raise ScriptError("Script refused: what it assigned is too big to store in the task data")
+        self._write_back(scope, context, external)
         return True
+
+    def _storable(self, scope: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+        changed = [value for name, value in scope.items()
+                   if _visible(name) and context.get(name, _MISSING) is not value]
+        try:
+            return sum(text_size(value) for value in changed) <= self.memory_limit
+        except ScriptError:
+            return False
+
+
 
     def _scope(self, *layers: Mapping[str, Any]) -> dict[str, Any]:
         scope: dict[str, Any] = {"__builtins__": self._builtins}
@@ -205,14 +188,15 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
     def _run(self, code: CodeType, scope: dict[str, Any], mode: Mode) -> Any:
         kind = _KIND[mode]
-        deadline = time.monotonic() + self.time_limit
-        scope.update(_deadline_guards(deadline))
-        previous = sys.gettrace()
-        sys.settrace(_tracer(deadline))
+        budget = self.budget()
+        # Unlike the tracer, which CPython switches off for good when a trace function
+        # raises (a RecursionError at the stack limit, or our own exception swallowed during
+        # garbage collection), the _tick_() and _getiter_() calls compiled in always happen.
+        scope.update(_tick_=budget.tick, _getiter_=budget.iterate)
         try:
-            with localcontext(DECIMAL_CONTEXT):
+            with budget.running([SCRIPT_FILENAME]), localcontext(DECIMAL_CONTEXT):
                 return eval(code, scope) if mode == "eval" else exec(code, scope)
-        except _Deadline as stop:
+        except Deadline as stop:
             raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
                                 f"the {self.time_limit:g} s time limit") from None
         except ScriptError as error:  # a guard refused an operation
@@ -223,8 +207,6 @@ class SandboxedEnvironment(TaskDataEnvironment):
             if not isinstance(error, Exception) and type(error) is not BaseException:
                 raise
             raise ScriptError(f"{kind} failed: Line {_line(error)}: {_describe(error)}") from error
-        finally:
-            sys.settrace(previous)  # also after the tracer raised, which switches tracing off
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -247,7 +229,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
             raise
 
 
-def make_script_engine(helpers: Mapping[str, Any] | None = None, *,
-                       time_limit: float = 1.0) -> PythonScriptEngine:
+def make_script_engine(helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0,
+                       memory_limit: int = DEFAULT_MEMORY_LIMIT) -> PythonScriptEngine:
     """A SpiffWorkflow script engine running everything in a :class:`SandboxedEnvironment`."""
-    return SandboxedScriptEngine(SandboxedEnvironment(helpers, time_limit=time_limit))
+    return SandboxedScriptEngine(SandboxedEnvironment(helpers, time_limit=time_limit, memory_limit=memory_limit))
