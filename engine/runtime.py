@@ -22,10 +22,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from .budget import DEFAULT_MEMORY_LIMIT
 from .calendar import WorkingCalendar
 from .clock import Clock
 from .compaction import compact
 from .errors import EngineError, InvalidTaskData, MessageNotDeliverable, ScriptError, TaskError, TaskNotReady
+from .instructions import render_instructions
 from .registry import SpecSet
 from .sandbox import SandboxedEnvironment, SandboxedScriptEngine
 from .script_helpers import script_helpers
@@ -98,10 +100,11 @@ class Engine:
     """The process engine: one per worker, shared by threads."""
 
     def __init__(self, clock: Clock, *, calendar: WorkingCalendar | None = None,
-                 script_time_limit: float = 1.0) -> None:
+                 script_time_limit: float = 1.0, script_memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
         self.clock = clock
         self.calendar = calendar or WorkingCalendar.iran()
-        environment = SandboxedEnvironment(script_helpers(clock, self.calendar), time_limit=script_time_limit)
+        environment = SandboxedEnvironment(script_helpers(clock, self.calendar), time_limit=script_time_limit,
+                                           memory_limit=script_memory_limit)
         self.script_engine = ClusterflowScriptEngine(clock, environment)
         self.serializer = StateSerializer()
 
@@ -275,6 +278,15 @@ class Engine:
             instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
             data=self.serializer.to_data(dict(task.data)),
         )
+
+    def render_instructions(self, template: str | None, data: Mapping[str, Any]) -> str | None:
+        """A task's instructions filled with its data, HTML-escaped, under the scripts' budget.
+
+        :raise ScriptError: the template is broken, too slow or too big (ScriptTimeout when slow).
+        """
+        environment = self.script_engine.environment
+        return render_instructions(template, data, time_limit=environment.time_limit,
+                                   memory_limit=environment.memory_limit)
 
     def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []

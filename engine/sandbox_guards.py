@@ -11,7 +11,7 @@ import builtins
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 from types import ModuleType
 from typing import Any, cast
@@ -154,12 +154,17 @@ class ScriptDecimal(metaclass=_AnyDecimal):
         return number
 
 
+_CLOCK_READERS = {"now", "today", "utcnow"}  # read the wall clock when called on an instance
+
+
 def guarded_getattr(obj: Any, name: str) -> Any:
     """``obj.name``: RestrictedPython's checks (no ``_`` names, no str.format, no frames),
     no ``AttributeError.obj``, which can hold an object internal to a helper, and methods
     that build strings or grow containers charged to the budget (engine.size_guards)."""
     if name == "obj" and isinstance(obj, AttributeError):
         raise AttributeError("AttributeError.obj is not available in scripts")
+    if name in _CLOCK_READERS and isinstance(obj, (date, time)):
+        raise AttributeError(f"{name}() on a date is not available in scripts; call datetime.now() or date.today()")
     if isinstance(obj, type) and obj in REAL_TYPES:
         if name == "mro":
             raise AttributeError(f"{obj.__name__}.mro is not available in scripts")

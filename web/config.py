@@ -16,7 +16,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     ``CLUSTERFLOW_SECRET_KEY`` (default: a random key kept in the instance folder),
     ``CLUSTERFLOW_DATA_DIR`` (uploaded files; default: instance/files),
     ``CLUSTERFLOW_HOST`` / ``CLUSTERFLOW_PORT`` (default 127.0.0.1:5000),
-    ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1).
+    ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1),
+    ``CLUSTERFLOW_SCRIPT_MEMORY_LIMIT`` (megabytes one evaluation may build; default 64).
     """
     env = os.environ if environ is None else environ
     instance = Path(instance_path)
@@ -32,6 +33,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "HOST": env.get(PREFIX + "HOST", "127.0.0.1"),
         "PORT": int(env.get(PREFIX + "PORT", "5000")),
         "SCRIPT_TIME_LIMIT": float(env.get(PREFIX + "SCRIPT_TIME_LIMIT", "1.0")),
+        "SCRIPT_MEMORY_LIMIT_MB": int(env.get(PREFIX + "SCRIPT_MEMORY_LIMIT", "64")),
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
         "MAX_CONTENT_LENGTH": int(env.get(PREFIX + "MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
         "PROCESSES_DIR": env.get(PREFIX + "PROCESSES_DIR") or str(Path(__file__).resolve().parent.parent / "processes"),

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.errors import EngineError
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
@@ -24,8 +24,6 @@ from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
 from .uow import UnitOfWork
 
-# Instructions in BPMN are Jinja templates over task data; they are untrusted, so sandboxed and escaped.
-_instructions = ImmutableSandboxedEnvironment(autoescape=True)
 MAX_COMMENT = 4000
 
 
@@ -58,7 +56,7 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
     if task.status == "open" and instance.status == "running":
         live = runtime.engine.task(restore_workflow(runtime, instance), task.id)
         data = live.data
-        instructions = render_instructions(live.instructions, data)
+        instructions = render_instructions(runtime, live.instructions, data)
     draft = session.get(TaskDraft, (task.id, actor.username))
     if draft is not None and may_complete:
         data = {**data, **draft.data}
@@ -87,14 +85,13 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
     return task, _form(task.form_id)
 
 
-def render_instructions(template: str | None, data: Mapping[str, Any]) -> str | None:
-    """The task's instructions with its data filled in (HTML-escaped); the raw text if they do not render."""
-    if not template:
-        return None
+def render_instructions(runtime: Runtime, template: str | None, data: Mapping[str, Any]) -> str | None:
+    """The task's instructions with its data filled in (HTML-escaped), rendered by the engine under the
+    scripts' time and memory budget; a plain message when they cannot be shown (broken, too slow, too big)."""
     try:
-        return _instructions.from_string(template).render(**data)
-    except TemplateError:
-        return str(_instructions.from_string("{{ text }}").render(text=template))
+        return runtime.engine.render_instructions(template, data)
+    except EngineError:
+        return str(gettext("The instructions could not be shown."))
 
 
 def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, locale: str, uow: UnitOfWork,
