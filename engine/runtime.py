@@ -32,7 +32,7 @@ from .registry import SpecSet
 from .sandbox import SandboxedEnvironment, SandboxedScriptEngine
 from .script_helpers import script_helpers
 from .serialization import StateSerializer
-from .timers import due_after
+from .timers import due_moment
 
 STATE_NAMES = {
     TaskState.READY: "ready",
@@ -131,7 +131,12 @@ class Engine:
             workflow.do_engine_steps()
             for task in workflow.get_tasks(state=TaskState.READY, manual=True):
                 if not task._get_internal_data("stamped", False):
-                    self._stamp(task)
+                    try:
+                        self._stamp(task)
+                    except ScriptError as exc:  # a due or assignee value that is no good
+                        spec = task.task_spec
+                        raise TaskError(f"{spec.bpmn_name or spec.bpmn_id}: {exc}", element_id=spec.bpmn_id,
+                                        task_name=spec.bpmn_name) from exc
         except EngineError:
             raise
         except SpiffWorkflowException as exc:
@@ -360,7 +365,7 @@ class Engine:
         props = _properties(task.task_spec)
         if props.get("due"):
             value = self.script_engine.evaluate(task, props["due"])
-            task._set_internal_data(due=_due_moment(value, self.clock.now()).isoformat())
+            task._set_internal_data(due=due_moment(value, self.clock.now()).isoformat())
         if props.get("assignee"):
             value = self.script_engine.evaluate(task, props["assignee"])
             if value is not None and not isinstance(value, str):
@@ -371,19 +376,6 @@ class Engine:
 
 def _properties(task_spec: Any) -> dict[str, str]:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-
-
-def _due_moment(value: Any, now: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime.combine(value, time(23, 59), timezone.utc)
-    if isinstance(value, (int, float)):
-        return now + timedelta(days=value)
-    try:
-        return due_after(value, now)
-    except Exception as exc:  # noqa: BLE001
-        raise ScriptError(f"a due date must be an ISO 8601 duration, a number of days or a date, not {value!r}") from exc
 
 
 def _reject(value: Any) -> Any:
