@@ -38,7 +38,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
-from .budget import DEFAULT_MEMORY_LIMIT, Budget, Deadline
+from .budget import DEFAULT_MEMORY_LIMIT, Budget, Deadline, OverBudget
 from .errors import ScriptError, ScriptTimeout
 from .sandbox_guards import DECIMAL_CONTEXT, DEFAULT_HELPERS, SandboxPolicy, script_builtins
 from .size_guards import text_size
@@ -139,8 +139,8 @@ class SandboxedEnvironment(TaskDataEnvironment):
         """Run ``script``, updating the task data ``context`` in place; returns True.
 
         As in TaskDataEnvironment: assignments and ``del`` land in the task data (also
-        when the script fails part-way), then callables, helpers and external names
-        are removed from it. Values must still be JSON-able (store ``str(Decimal)``).
+        when the script fails part-way, but not when it ran out of time or memory), then
+        callables, helpers and external names are removed from it. Values must still be JSON-able (store ``str(Decimal)``).
 
         :raise ScriptError: task data uses a helper's name, or the script was refused
             or failed; ScriptTimeout past the time limit.
@@ -154,8 +154,9 @@ class SandboxedEnvironment(TaskDataEnvironment):
         scope = self._scope(context, external)
         try:
             self._run(code, scope, "exec")
-        except ScriptError:
-            if self._storable(scope, context):
+        except ScriptError as error:
+            # As TaskDataEnvironment, a failed script's assignments land; a breach of the budget changes nothing.
+            if not isinstance(error, (ScriptTimeout, OverBudget)) and self._storable(scope, context):
                 self._write_back(scope, context, external)
             raise
         if not self._storable(scope, context):
@@ -199,8 +200,8 @@ class SandboxedEnvironment(TaskDataEnvironment):
         except Deadline as stop:
             raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
                                 f"the {self.time_limit:g} s time limit") from None
-        except ScriptError as error:  # a guard refused an operation
-            raise ScriptError(f"{kind} refused: Line {_line(error)}: {error}") from None
+        except ScriptError as error:  # a guard refused an operation (OverBudget stays OverBudget)
+            raise type(error)(f"{kind} refused: Line {_line(error)}: {error}") from None
         except BaseException as error:
             # Scripts can reach BaseException itself (ValueError.mro()), not its other
             # subclasses: KeyboardInterrupt or SystemExit belong to the process.

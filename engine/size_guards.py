@@ -35,39 +35,58 @@ def _refuse(message: str) -> None:
 def text_size(value: Any, what: str = "turning a value into text") -> int:
     """About how many characters ``str(value)`` or ``repr(value)`` has, without making it.
 
-    Shared parts are counted each time they appear, as str() would write them.
+    A part shared many times is counted each time, as str() would write it, but sized once,
+    so ``a = [a, a]`` sixty times over is sized at once (and found far too big).
 
-    :raise OverBudget: more than MAX_TEXT_PARTS parts (also for a value that contains itself).
+    :raise OverBudget: more than MAX_TEXT_PARTS distinct parts, or a value that contains itself.
     """
     if not isinstance(value, _CONTAINERS):
         return _leaf_size(value)
-    total, parts, popped, todo = 0, 0, 0, [value]
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    parts = 0
+    todo: list[tuple[Any, int, list[Any] | None]] = [(value, 0, None)]
     while todo:
-        container = todo.pop()
+        container, own, children = todo.pop()
+        key = id(container)
+        if children is not None:  # its children are sized: finish it
+            open_.discard(key)
+            sizes[key] = own + sum(sizes[id(child)] for child in children)
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            _refuse(f"{what}: the value contains itself")
         parts += len(container) + 1
         if parts > MAX_TEXT_PARTS:
             _refuse(f"{what}: the value has more than {MAX_TEXT_PARTS:,} parts")
-        popped += 1
-        if not popped % 1024:
+        if len(open_) % 1024 == 1023:
             budget.tick()
-        if isinstance(container, dict):
-            total += 2 + 4 * len(container)
-            items: Iterable[Any] = (*container.keys(), *container.values())
-        else:
-            total += 2 + 2 * len(container)
-            items = container
-        for item in items:
+        own = 2 + 4 * len(container) if isinstance(container, dict) else 2 + 2 * len(container)
+        children = []
+        for item in _items(container):
             kind = type(item)
-            if kind is str or kind is int or kind is float or kind is bool or item is None:
-                total += len(item) + 3 if kind is str else 24
+            if kind is str:
+                own += len(item) + 3
+            elif kind is float or kind is bool or item is None:
+                own += 24
             elif isinstance(item, _CONTAINERS):
-                todo.append(item)
+                children.append(item)
             else:
-                total += _leaf_size(item)
-    return total
+                own += _leaf_size(item)
+        open_.add(key)
+        todo.append((container, own, children))
+        todo.extend((child, 0, None) for child in children if id(child) not in sizes)
+    return sizes[id(value)]
+
+
+def _items(container: Any) -> Iterable[Any]:
+    return (*container.keys(), *container.values()) if isinstance(container, dict) else container
 
 
 def _leaf_size(value: Any) -> int:
+    if type(value) is str:
+        return len(value) + 3
     if isinstance(value, _TEXT):
         return len(value) + 3
     if isinstance(value, int):
