@@ -147,7 +147,8 @@ _ENVIRONMENT = InstructionEnvironment()
 
 
 @lru_cache(maxsize=256)
-def _compiled(template: str) -> Any:
+def compile_instructions(template: str) -> Any:
+    """The compiled template (cached). :raise TemplateSyntaxError: with its line."""
     return _ENVIRONMENT.from_string(template)
 
 
@@ -163,7 +164,7 @@ def render_instructions(template: str | None, data: Mapping[str, Any], *, time_l
     run = Budget(time_limit, memory_limit)
     try:
         with run.running([TEMPLATE_FILENAME]):
-            compiled = _compiled(template)
+            compiled = compile_instructions(template)
             return "".join(_charged(compiled.generate(**dict(data)), run))
     except Deadline:
         raise ScriptTimeout(f"Instructions timed out: still rendering after the {time_limit:g} s time limit") from None

@@ -24,6 +24,8 @@ from .errors import ScriptError
 
 MAX_WORKING_DAYS = 2_500  # about ten years of Iranian working days
 MAX_SPAN_DAYS = 3_660  # about ten years of calendar days
+HELPER_NAMES = frozenset({"now", "today", "add_working_days", "working_days_between", "is_working_day",
+                          "to_jalali", "from_jalali", "datetime", "date"})  # what script_helpers() gives
 
 
 def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -60,6 +61,8 @@ def validate(paths: tuple[str, ...]) -> None:
     except OSError as exc:
         raise click.ClickException(str(exc))
     problems = current_runtime().registry.validate(sources)
+    for warning in current_runtime().registry.warnings(sources):  # reported, never a reason to fail
+        click.echo(str(replace(warning, message=f"warning: {warning.message}")))
     for problem in problems:
         click.echo(str(problem))
     if problems:
