@@ -96,7 +96,8 @@ def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
 @pass_eval_context
 def _join_filter(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
     items = list(value)  # a generator is read once: joined from the list
-    budget.charge(text_size(items, "the join filter") + len(d) * len(items), "the join filter")
+    budget.charge(len(d) * len(items), "the join filter")  # the separators alone may be too much
+    budget.charge(text_size(items, "the join filter"), "the join filter")
     return FILTERS["join"](eval_ctx, items, d, attribute)
 
 

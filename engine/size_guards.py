@@ -68,6 +68,8 @@ def text_size(value: Any, what: str = "turning a value into text") -> int:
             kind = type(item)
             if kind is str:
                 own += len(item) + 3
+            elif kind is int:
+                own += item.bit_length() // 3 + 2
             elif kind is float or kind is bool or item is None:
                 own += 24
             elif isinstance(item, _CONTAINERS):
