@@ -46,7 +46,6 @@ from .size_guards import text_size
 __all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
            "make_script_engine"]
 
-_MISSING = object()
 SCRIPT_FILENAME = "<script>"  # names script frames, for the tracer and for error lines
 Mode = Literal["eval", "exec"]
 _KIND = {"eval": "Expression", "exec": "Script"}
@@ -130,7 +129,7 @@ class SandboxedEnvironment(TaskDataEnvironment):
         """
         code = compile_script(expression, "eval")
         value = self._run(code, self._scope(external_context or {}, context), "eval")
-        if not self._storable({"value": value}, {}):
+        if not self._storable({"value": value}):
             raise ScriptError("Expression refused: its value is too big to store in the task data")
         return value
 
@@ -156,20 +155,20 @@ class SandboxedEnvironment(TaskDataEnvironment):
             self._run(code, scope, "exec")
         except ScriptError as error:
             # As TaskDataEnvironment, a failed script's assignments land; a breach of the budget changes nothing.
-            if not isinstance(error, (ScriptTimeout, OverBudget)) and self._storable(scope, context):
+            if not isinstance(error, (ScriptTimeout, OverBudget)) and self._storable(scope):
                 self._write_back(scope, context, external)
             raise
-        if not self._storable(scope, context):
+        if not self._storable(scope):
             # A list sharing itself 60 levels deep would explode when the case is saved.
             raise ScriptError("Script refused: what it assigned is too big to store in the task data")
         self._write_back(scope, context, external)
         return True
 
-    def _storable(self, scope: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-        changed = [value for name, value in scope.items()
-                   if _visible(name) and context.get(name, _MISSING) is not value]
+    def _storable(self, scope: Mapping[str, Any]) -> bool:
+        # Every value, not only new ones: a script can hang a huge value on a list it was given.
+        values = [value for name, value in scope.items() if _visible(name) and not callable(value)]
         try:
-            return sum(text_size(value) for value in changed) <= self.memory_limit
+            return text_size(values) <= self.memory_limit
         except ScriptError:
             return False
 

@@ -284,3 +284,9 @@ def test_process_scripts_see_the_frozen_clock(engine, example, clock):
 
 
 
+
+
+def test_a_huge_value_hung_on_a_list_the_script_was_given_is_refused(env):
+    data: dict[str, Any] = {"rows": [1, 2]}
+    with pytest.raises(ScriptError, match="too big to store"):
+        env.execute("a = [1]\nfor n in range(60):\n    a = [a, a]\nrows.append(a)\ndel a", data)
