@@ -5,8 +5,9 @@ script helpers, task instructions — runs inside :meth:`Budget.running`. The bu
 is found by whatever needs it through a context variable, so it is per thread
 (and per asyncio task): nothing process-wide (signals, rlimits) is touched.
 
-Time: a tracer checks the deadline on every line of the evaluated code (and the
-code's own loop and call checks call :meth:`Budget.tick`); helpers check it too.
+Time: scripts are compiled so that every loop pass and function call checks the
+deadline (:meth:`Budget.tick`, :meth:`Budget.iterate`); Jinja templates, which have
+no such checks, run under a tracer that checks it on every line; helpers check it too.
 
 Memory: the guards charge what an operation is about to build (characters of a
 string, slots of a list, ...) *before* building it; when the evaluation's charges
@@ -79,19 +80,22 @@ class Budget:
         self.used += size
 
     @contextmanager
-    def running(self, filenames: Collection[str]) -> Iterator[Budget]:
-        """Make this the current budget and trace code compiled under ``filenames`` against it.
+    def running(self, traced: Collection[str] = ()) -> Iterator[Budget]:
+        """Make this the current budget; trace code compiled under the file names ``traced``.
 
-        Nests: an evaluation inside another (a helper calling back) keeps the outer tracer
-        and context, restored on the way out, also after an error.
+        Scripts need no tracer (their loops and calls are compiled to check the deadline, and
+        a tracer would cost a Python call for every guard they call); Jinja templates do.
+        Nests: the outer tracer and budget are restored on the way out, also after an error.
         """
         token = _CURRENT.set(self)
         previous = sys.gettrace()
-        sys.settrace(_tracer(self.deadline, frozenset(filenames)))
+        if traced:
+            sys.settrace(_tracer(self.deadline, frozenset(traced)))
         try:
             yield self
         finally:
-            sys.settrace(previous)  # also after the tracer raised, which switches tracing off
+            if traced:
+                sys.settrace(previous)  # also after the tracer raised, which switches tracing off
             _CURRENT.reset(token)
 
 

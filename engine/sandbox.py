@@ -8,9 +8,8 @@ sees only task data and the vetted helpers, and is stopped after ``time_limit``
 seconds with :class:`~engine.errors.ScriptTimeout`.
 
 Each evaluation runs under one :class:`~engine.budget.Budget`: its running time is
-bounded twice over (a tracer checks the deadline on every line; every loop pass and
-function call checks it through ``_tick_``/``_getiter_``, which also covers backward
-jumps that give no line event and runs where CPython has switched tracing off), and
+bounded by the deadline checks compiled into every loop pass and function call
+(``_tick_``/``_getiter_``; they also hold where a tracer would be switched off), and
 what it builds is charged before it is built (:mod:`engine.size_guards`): padding,
 format widths, ``*``/``+``/``%`` on strings and sequences, slices, copies, container
 growth, ``str()`` of nested values. Single operations that could explode are refused:
@@ -46,7 +45,7 @@ from .size_guards import text_size
 __all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
            "make_script_engine"]
 
-SCRIPT_FILENAME = "<script>"  # names script frames, for the tracer and for error lines
+SCRIPT_FILENAME = "<script>"  # names script frames, for error lines
 Mode = Literal["eval", "exec"]
 _KIND = {"eval": "Expression", "exec": "Script"}
 
@@ -189,12 +188,12 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def _run(self, code: CodeType, scope: dict[str, Any], mode: Mode) -> Any:
         kind = _KIND[mode]
         budget = self.budget()
-        # Unlike the tracer, which CPython switches off for good when a trace function
-        # raises (a RecursionError at the stack limit, or our own exception swallowed during
-        # garbage collection), the _tick_() and _getiter_() calls compiled in always happen.
+        # The _tick_() and _getiter_() calls compiled into every loop and call check the deadline.
+        # Unlike a tracer they cannot be switched off (CPython drops a tracer for good when it
+        # raises at the stack limit or inside garbage collection), and they cost far less.
         scope.update(_tick_=budget.tick, _getiter_=budget.iterate)
         try:
-            with budget.running([SCRIPT_FILENAME]), localcontext(DECIMAL_CONTEXT):
+            with budget.running(), localcontext(DECIMAL_CONTEXT):
                 return eval(code, scope) if mode == "eval" else exec(code, scope)
         except Deadline as stop:
             raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
