@@ -264,7 +264,8 @@ class SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, tightened for untrusted BPMN scripts.
 
     Beyond RestrictedPython: no import, class or with; no bare ``except:``; ``**``,
-    ``*`` and ``<<`` go through size guards; every while test, function and lambda
+    ``*``, ``<<``, ``+`` and ``%``, every f-string field and every ``*x``/``**x`` unpacking
+    go through size guards; every while test, function and lambda
     calls ``_tick_()``, which checks the deadline (as ``_getiter_`` does for each item
     of a for loop or comprehension), so a script stops even if tracing is switched off.
     """
@@ -318,7 +319,6 @@ class SandboxPolicy(RestrictingNodeTransformer):
         if guard is None:
             return node
         return _call(guard, [node.left, node.right], node)
-
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
         # f'{value!r:spec}' -> f'{_format_(value, ord("r"), f"spec")}': widths checked, text charged

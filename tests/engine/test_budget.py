@@ -2,6 +2,7 @@
 build stay inside the time limit and the memory bound, and a breach changes nothing."""
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 
@@ -290,3 +291,26 @@ def test_a_huge_value_hung_on_a_list_the_script_was_given_is_refused(env):
     data: dict[str, Any] = {"rows": [1, 2]}
     with pytest.raises(ScriptError, match="too big to store"):
         env.execute("a = [1]\nfor n in range(60):\n    a = [a, a]\nrows.append(a)\ndel a", data)
+
+
+def test_each_evaluation_has_its_own_budget_in_concurrent_threads():
+    # Two scripts of 60 MB each, interleaved: a budget shared between threads would refuse one.
+    barrier = threading.Barrier(2, timeout=10)
+    env = SandboxedEnvironment({"meet": barrier.wait}, time_limit=10)
+    results: list[Any] = []
+
+    def run() -> None:
+        data: dict[str, Any] = {}
+        try:
+            env.execute("a = 'x'.ljust(40 * 2 ** 20)\nmeet()\nb = 'y'.ljust(20 * 2 ** 20)\nsize = len(a) + len(b)",
+                        data)
+            results.append(data["size"])
+        except ScriptError as error:  # the test inspects it
+            results.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [60 * MB, 60 * MB]
