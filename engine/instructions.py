@@ -27,6 +27,7 @@ from .sandbox_guards import guarded_mul, guarded_pow
 from .size_guards import (MAX_FORMAT_WIDTH, OverBudget, charge_text, guarded_add, guarded_getitem,
                           guarded_method, guarded_mod, text_size)
 
+MAX_MESSAGE = 500  # characters of an error's own text kept in the message
 TEMPLATE_FILENAME = "<template>"  # what Jinja names the code of a template made from a string
 
 
@@ -172,9 +173,9 @@ def render_instructions(template: str | None, data: Mapping[str, Any], *, time_l
     except ScriptError as error:
         raise ScriptError(f"Instructions refused: {error}") from None
     except TemplateError as error:
-        raise ScriptError(f"Instructions failed: {type(error).__name__}: {error}") from None
+        raise ScriptError(f"Instructions failed: {type(error).__name__}: {str(error)[:MAX_MESSAGE]}") from None
     except Exception as error:  # noqa: BLE001 - anything a template does wrong is its own failure
-        raise ScriptError(f"Instructions failed: {type(error).__name__}: {error}") from error
+        raise ScriptError(f"Instructions failed: {type(error).__name__}: {str(error)[:MAX_MESSAGE]}") from error
 
 
 def _charged(pieces: Iterator[str], run: Budget) -> Iterator[str]:

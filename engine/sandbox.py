@@ -79,11 +79,17 @@ def _line(error: BaseException) -> int | str:
     return line
 
 
+MAX_MESSAGE = 500  # characters of an error's own text kept in the message (int('x' * 10**6) quotes it all)
+
+
 def _describe(error: BaseException) -> str:
     name = getattr(error, "name", None)
     if isinstance(error, NameError) and isinstance(name, str) and hasattr(builtins, name):
         return f"NameError: {name!r} is not available in scripts"
-    return f"{type(error).__name__}: {error}"
+    text = str(error)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + " …"
+    return f"{type(error).__name__}: {text}"
 
 
 def _visible(name: object) -> bool:

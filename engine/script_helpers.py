@@ -24,6 +24,7 @@ from .errors import ScriptError
 
 MAX_WORKING_DAYS = 2_500  # about ten years of Iranian working days
 MAX_SPAN_DAYS = 3_660  # about ten years of calendar days
+MAX_DATE_TEXT = 100  # characters of a Jalali date given to from_jalali (errors quote it)
 HELPER_NAMES = frozenset({"now", "today", "add_working_days", "working_days_between", "is_working_day",
                           "to_jalali", "from_jalali", "datetime", "date"})  # what script_helpers() gives
 
@@ -66,6 +67,12 @@ def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Any]:
     def is_working_day(day: date) -> bool:
         return calendar.is_working_day(day)
 
+    def from_jalali_text(text: str) -> date:
+        """The Gregorian date of a Jalali ``YYYY/MM/DD``. :raise ScriptError: text past 100 characters."""
+        if isinstance(text, str) and len(text) > MAX_DATE_TEXT:
+            raise ScriptError(f"from_jalali: a Jalali date is at most {MAX_DATE_TEXT} characters, not {len(text):,}")
+        return from_jalali(text)
+
     return {
         "now": now,
         "today": today,
@@ -73,7 +80,7 @@ def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Any]:
         "working_days_between": working_days_between,
         "is_working_day": is_working_day,
         "to_jalali": to_jalali,
-        "from_jalali": from_jalali,
+        "from_jalali": from_jalali_text,
         "datetime": clocked_datetime(clock),
         "date": clocked_date(clock),
     }

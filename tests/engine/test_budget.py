@@ -314,3 +314,13 @@ def test_each_evaluation_has_its_own_budget_in_concurrent_threads():
     for thread in threads:
         thread.join(timeout=30)
     assert results == [60 * MB, 60 * MB]
+
+
+@pytest.mark.parametrize(("script", "message"), [
+    ("x = from_jalali('1' * 10 ** 6)", "from_jalali: a Jalali date is at most 100 characters"),
+    ("x = int('x' * 10 ** 6)", "ValueError: invalid literal for int()"),
+])
+def test_huge_texts_never_make_huge_error_messages(env, script, message):
+    with pytest.raises(ScriptError) as info:
+        env.execute(script, {})
+    assert message in str(info.value) and len(str(info.value)) < 1000
