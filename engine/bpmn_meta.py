@@ -83,8 +83,8 @@ def extension_element(element: etree._Element, local: str) -> etree._Element | N
 
 
 def is_executable(process: etree._Element) -> bool:
-    """Only ``isExecutable="true"`` counts; SpiffWorkflow's default of true does not."""
-    return bool(process.get("isExecutable") == "true")
+    """As SpiffWorkflow reads it: executable unless ``isExecutable`` says otherwise (absent = true)."""
+    return bool(process.get("isExecutable", "true") == "true")
 
 
 def processes(root: etree._Element) -> list[etree._Element]:

@@ -21,7 +21,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from . import timers
 from .errors import Problem, ProcessValidationError, UnknownProcess
 from .bpmn_meta import called_process_ids
-from .validation import lane_roles, validate_sources
+from .validation import lane_roles, validate_sources, validation_warnings
 from .xmlsafe import parse_xml
 
 
@@ -95,6 +95,10 @@ class Registry:
     def validate(self, sources: Mapping[str, bytes]) -> list[Problem]:
         """Every problem in the set; empty when it can be deployed."""
         return validate_sources(sources, roles=self.roles, forms=self.forms)
+
+    def warnings(self, sources: Mapping[str, bytes]) -> list[Problem]:
+        """What is worth fixing in the set but does not stop its deployment."""
+        return validation_warnings(sources)
 
     def load(self, sources: Mapping[str, bytes], *, validate: bool = True) -> SpecSet:
         """The parsed set for these files, from the cache when it was parsed before.

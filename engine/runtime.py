@@ -22,15 +22,17 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from .budget import DEFAULT_MEMORY_LIMIT
 from .calendar import WorkingCalendar
 from .clock import Clock
 from .compaction import compact
 from .errors import EngineError, InvalidTaskData, MessageNotDeliverable, ScriptError, TaskError, TaskNotReady
+from .instructions import render_instructions
 from .registry import SpecSet
 from .sandbox import SandboxedEnvironment, SandboxedScriptEngine
 from .script_helpers import script_helpers
 from .serialization import StateSerializer
-from .timers import due_after
+from .timers import due_moment
 
 STATE_NAMES = {
     TaskState.READY: "ready",
@@ -100,10 +102,11 @@ class Engine:
     """The process engine: one per worker, shared by threads."""
 
     def __init__(self, clock: Clock, *, calendar: WorkingCalendar | None = None,
-                 script_time_limit: float = 1.0) -> None:
+                 script_time_limit: float = 1.0, script_memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
         self.clock = clock
         self.calendar = calendar or WorkingCalendar.iran()
-        environment = SandboxedEnvironment(script_helpers(clock, self.calendar), time_limit=script_time_limit)
+        environment = SandboxedEnvironment(script_helpers(clock, self.calendar), time_limit=script_time_limit,
+                                           memory_limit=script_memory_limit)
         self.script_engine = ClusterflowScriptEngine(clock, environment)
         self.serializer = StateSerializer()
 
@@ -130,7 +133,12 @@ class Engine:
             workflow.do_engine_steps()
             for task in workflow.get_tasks(state=TaskState.READY, manual=True):
                 if not task._get_internal_data("stamped", False):
-                    self._stamp(task)
+                    try:
+                        self._stamp(task)
+                    except ScriptError as exc:  # a due or assignee value that is no good
+                        spec = task.task_spec
+                        raise TaskError(f"{spec.bpmn_name or spec.bpmn_id}: {exc}", element_id=spec.bpmn_id,
+                                        task_name=spec.bpmn_name) from exc
         except EngineError:
             raise
         except SpiffWorkflowException as exc:
@@ -279,6 +287,15 @@ class Engine:
             context=props.get("context"),
         )
 
+    def render_instructions(self, template: str | None, data: Mapping[str, Any]) -> str | None:
+        """A task's instructions filled with its data, HTML-escaped, under the scripts' budget.
+
+        :raise ScriptError: the template is broken, too slow or too big (ScriptTimeout when slow).
+        """
+        environment = self.script_engine.environment
+        return render_instructions(template, data, time_limit=environment.time_limit,
+                                   memory_limit=environment.memory_limit)
+
     def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []
         for task in workflow.get_tasks(state=TaskState.WAITING):
@@ -351,7 +368,7 @@ class Engine:
         props = _properties(task.task_spec)
         if props.get("due"):
             value = self.script_engine.evaluate(task, props["due"])
-            task._set_internal_data(due=_due_moment(value, self.clock.now()).isoformat())
+            task._set_internal_data(due=due_moment(value, self.clock.now()).isoformat())
         if props.get("assignee"):
             value = self.script_engine.evaluate(task, props["assignee"])
             if value is not None and not isinstance(value, str):
@@ -362,19 +379,6 @@ class Engine:
 
 def _properties(task_spec: Any) -> dict[str, str]:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-
-
-def _due_moment(value: Any, now: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime.combine(value, time(23, 59), timezone.utc)
-    if isinstance(value, (int, float)):
-        return now + timedelta(days=value)
-    try:
-        return due_after(value, now)
-    except Exception as exc:  # noqa: BLE001
-        raise ScriptError(f"a due date must be an ISO 8601 duration, a number of days or a date, not {value!r}") from exc
 
 
 def _reject(value: Any) -> Any:

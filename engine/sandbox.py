@@ -7,29 +7,29 @@ Each is compiled by RestrictedPython under :class:`~engine.sandbox_guards.Sandbo
 sees only task data and the vetted helpers, and is stopped after ``time_limit``
 seconds with :class:`~engine.errors.ScriptTimeout`.
 
-Bounded: running time of script code, twice over: a tracer checks the deadline on
-every line, and every loop pass and function call checks it (``_tick_``), which also
-covers backward jumps that give no line event and runs where CPython has switched
-tracing off (see :func:`_deadline_guards`). Single operations that could
-explode are refused: ``**``, ``*`` and ``<<`` past ~10,000 bits or 1,000,000 items,
-``range()`` past 1,000,000 (limits in :mod:`engine.sandbox_guards`).
+Each evaluation runs under one :class:`~engine.budget.Budget`: its running time is
+bounded by the deadline checks compiled into every loop pass and function call
+(``_tick_``/``_getiter_``; they also hold where a tracer would be switched off), and
+what it builds is charged before it is built (:mod:`engine.size_guards`): padding,
+format widths, ``*``/``+``/``%`` on strings and sequences, slices, copies, container
+growth, ``str()`` of nested values. Single operations that could explode are refused:
+``**``, ``*`` and ``<<`` past ~10,000 bits or 1,000,000 items, ``range()`` past
+1,000,000, format widths past 10,000. A value too big to store never reaches task data.
 
-Not bounded: memory grown step by step (``items.extend(items)`` in a loop); one
-C-level call over big data (``sorted()`` or ``==`` on a million long lists,
-``'x'.ljust(10**9)``); helper functions, which run untraced; and C-stack overflows
-in CPython itself (hashing a tuple nested 200,000 deep kills the process). So run
-workers under a memory limit and let only trusted roles deploy BPMN: the sandbox
-keeps scripts away from the host, it is not a CPU or memory quota.
+Not bounded: one C-level call whose *time* explodes on data the script may build
+(``==`` or ``hash()`` on values sharing parts deeply, ``sorted()`` of a million long
+lists), memory of small objects made one by one in Python code (bounded only by the
+time limit), and C-stack overflows in CPython itself (hashing a tuple nested 200,000
+deep kills the process). So let only trusted roles deploy BPMN: the sandbox keeps
+scripts away from the host and bounds what they build, it is not an OS quota.
 """
 from __future__ import annotations
 
 import builtins
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from decimal import localcontext
 from functools import lru_cache
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any, Literal
 
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
@@ -37,20 +37,17 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .budget import DEFAULT_MEMORY_LIMIT, Budget, Deadline, OverBudget
 from .errors import ScriptError, ScriptTimeout
 from .sandbox_guards import DECIMAL_CONTEXT, DEFAULT_HELPERS, SandboxPolicy, script_builtins
+from .size_guards import text_size
 
 __all__ = ["DEFAULT_HELPERS", "SandboxedEnvironment", "SandboxedScriptEngine", "compile_script",
            "make_script_engine"]
 
-SCRIPT_FILENAME = "<script>"  # names script frames, for the tracer and for error lines
+SCRIPT_FILENAME = "<script>"  # names script frames, for error lines
 Mode = Literal["eval", "exec"]
 _KIND = {"eval": "Expression", "exec": "Script"}
-_Tracer = Callable[[FrameType, str, Any], Any]
-
-
-class _Deadline(BaseException):
-    """The time limit was hit. Not an Exception: ``except Exception`` in a script misses it."""
 
 
 @lru_cache(maxsize=1024)
@@ -71,47 +68,6 @@ def compile_script(source: str, mode: Mode) -> CodeType:
     return result.code
 
 
-def _tracer(deadline: float) -> _Tracer:
-    closing: set[FrameType] = set()
-
-    def check(frame: FrameType, event: str, arg: Any) -> _Tracer:
-        if event == "exception" and arg[0] is GeneratorExit:
-            # A generator being closed, maybe by the garbage collector, which would
-            # swallow our exception (and CPython switches tracing off after one). It
-            # cannot catch GeneratorExit and has no finally, so it ends by itself.
-            closing.add(frame)
-        elif event == "return":
-            closing.discard(frame)
-        elif event == "line" and frame not in closing and time.monotonic() > deadline:
-            raise _Deadline
-        return check
-
-    def on_call(frame: FrameType, event: str, arg: Any) -> _Tracer | None:
-        # Helpers and library code run untraced. `while True: pass` gives no 'line'
-        # event after the first, only backward jumps: the _tick_() compiled into every
-        # loop catches those (opcode events would too, at 1.5x the cost of tracing).
-        return check if frame.f_code.co_filename == SCRIPT_FILENAME else None
-
-    return on_call
-
-
-def _deadline_guards(deadline: float) -> dict[str, Any]:
-    """``_tick_`` and ``_getiter_`` for one run. Unlike the tracer, which CPython switches
-    off for good when a trace function raises (a RecursionError at the stack limit, or
-    our own exception swallowed during garbage collection), these calls always happen."""
-    def tick(value: Any = None) -> Any:
-        if time.monotonic() > deadline:
-            raise _Deadline
-        return value
-
-    def getiter(iterable: Any) -> Iterator[Any]:
-        for item in iterable:
-            tick()
-            yield item
-
-    return {"_tick_": tick, "_getiter_": getiter}
-
-
 def _line(error: BaseException) -> int | str:
     """The script line an error came from: the innermost script frame of its traceback."""
     line: int | str = "?"
@@ -123,11 +79,17 @@ def _line(error: BaseException) -> int | str:
     return line
 
 
+MAX_MESSAGE = 500  # characters of an error's own text kept in the message (int('x' * 10**6) quotes it all)
+
+
 def _describe(error: BaseException) -> str:
     name = getattr(error, "name", None)
     if isinstance(error, NameError) and isinstance(name, str) and hasattr(builtins, name):
         return f"NameError: {name!r} is not available in scripts"
-    return f"{type(error).__name__}: {error}"
+    text = str(error)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + " …"
+    return f"{type(error).__name__}: {text}"
 
 
 def _visible(name: object) -> bool:
@@ -147,9 +109,10 @@ class SandboxedEnvironment(TaskDataEnvironment):
     ``Line N:``; a script over ``time_limit`` seconds raises :class:`ScriptTimeout`.
     """
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0) -> None:
-        if not time_limit > 0:
-            raise ValueError("time_limit must be positive")
+    def __init__(self, helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+        if not time_limit > 0 or not memory_limit > 0:
+            raise ValueError("time_limit and memory_limit must be positive")
         extra = dict(helpers or {})
         self._builtins = script_builtins(extra)
         # Plays TaskDataEnvironment.globals: names task data may not take, and that are
@@ -157,6 +120,11 @@ class SandboxedEnvironment(TaskDataEnvironment):
         vetted = {**DEFAULT_HELPERS, **extra}
         super().__init__({name: value for name, value in vetted.items() if not hasattr(builtins, name)})
         self.time_limit = time_limit
+        self.memory_limit = memory_limit
+
+    def budget(self) -> Budget:
+        """A fresh budget for one evaluation under this environment's limits."""
+        return Budget(self.time_limit, self.memory_limit)
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -165,15 +133,18 @@ class SandboxedEnvironment(TaskDataEnvironment):
         :raise ScriptError: refused or failed; ScriptTimeout past the time limit.
         """
         code = compile_script(expression, "eval")
-        return self._run(code, self._scope(external_context or {}, context), "eval")
+        value = self._run(code, self._scope(external_context or {}, context), "eval")
+        if not self._storable({"value": value}):
+            raise ScriptError("Expression refused: its value is too big to store in the task data")
+        return value
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
         """Run ``script``, updating the task data ``context`` in place; returns True.
 
         As in TaskDataEnvironment: assignments and ``del`` land in the task data (also
-        when the script fails part-way), then callables, helpers and external names
-        are removed from it. Values must still be JSON-able (store ``str(Decimal)``).
+        when the script fails part-way, but not when it ran out of time or memory), then
+        callables, helpers and external names are removed from it. Values must still be JSON-able (store ``str(Decimal)``).
 
         :raise ScriptError: task data uses a helper's name, or the script was refused
             or failed; ScriptTimeout past the time limit.
@@ -187,9 +158,26 @@ class SandboxedEnvironment(TaskDataEnvironment):
         scope = self._scope(context, external)
         try:
             self._run(code, scope, "exec")
-        finally:
-            self._write_back(scope, context, external)
+        except ScriptError as error:
+            # As TaskDataEnvironment, a failed script's assignments land; a breach of the budget changes nothing.
+            if not isinstance(error, (ScriptTimeout, OverBudget)) and self._storable(scope):
+                self._write_back(scope, context, external)
+            raise
+        if not self._storable(scope):
+            # A list sharing itself 60 levels deep would explode when the case is saved.
+            raise ScriptError("Script refused: what it assigned is too big to store in the task data")
+        self._write_back(scope, context, external)
         return True
+
+    def _storable(self, scope: Mapping[str, Any]) -> bool:
+        # Every value, not only new ones: a script can hang a huge value on a list it was given.
+        values = [value for name, value in scope.items() if _visible(name) and not callable(value)]
+        try:
+            return text_size(values) <= self.memory_limit
+        except ScriptError:
+            return False
+
+
 
     def _scope(self, *layers: Mapping[str, Any]) -> dict[str, Any]:
         scope: dict[str, Any] = {"__builtins__": self._builtins}
@@ -205,26 +193,25 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
     def _run(self, code: CodeType, scope: dict[str, Any], mode: Mode) -> Any:
         kind = _KIND[mode]
-        deadline = time.monotonic() + self.time_limit
-        scope.update(_deadline_guards(deadline))
-        previous = sys.gettrace()
-        sys.settrace(_tracer(deadline))
+        budget = self.budget()
+        # The _tick_() and _getiter_() calls compiled into every loop and call check the deadline.
+        # Unlike a tracer they cannot be switched off (CPython drops a tracer for good when it
+        # raises at the stack limit or inside garbage collection), and they cost far less.
+        scope.update(_tick_=budget.tick, _getiter_=budget.iterate)
         try:
-            with localcontext(DECIMAL_CONTEXT):
+            with budget.running(), localcontext(DECIMAL_CONTEXT):
                 return eval(code, scope) if mode == "eval" else exec(code, scope)
-        except _Deadline as stop:
+        except Deadline as stop:
             raise ScriptTimeout(f"{kind} timed out: Line {_line(stop)}: still running after "
                                 f"the {self.time_limit:g} s time limit") from None
-        except ScriptError as error:  # a guard refused an operation
-            raise ScriptError(f"{kind} refused: Line {_line(error)}: {error}") from None
+        except ScriptError as error:  # a guard refused an operation (OverBudget stays OverBudget)
+            raise type(error)(f"{kind} refused: Line {_line(error)}: {error}") from None
         except BaseException as error:
             # Scripts can reach BaseException itself (ValueError.mro()), not its other
             # subclasses: KeyboardInterrupt or SystemExit belong to the process.
             if not isinstance(error, Exception) and type(error) is not BaseException:
                 raise
             raise ScriptError(f"{kind} failed: Line {_line(error)}: {_describe(error)}") from error
-        finally:
-            sys.settrace(previous)  # also after the tracer raised, which switches tracing off
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -247,7 +234,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
             raise
 
 
-def make_script_engine(helpers: Mapping[str, Any] | None = None, *,
-                       time_limit: float = 1.0) -> PythonScriptEngine:
+def make_script_engine(helpers: Mapping[str, Any] | None = None, *, time_limit: float = 1.0,
+                       memory_limit: int = DEFAULT_MEMORY_LIMIT) -> PythonScriptEngine:
     """A SpiffWorkflow script engine running everything in a :class:`SandboxedEnvironment`."""
-    return SandboxedScriptEngine(SandboxedEnvironment(helpers, time_limit=time_limit))
+    return SandboxedScriptEngine(SandboxedEnvironment(helpers, time_limit=time_limit, memory_limit=memory_limit))

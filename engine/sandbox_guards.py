@@ -11,7 +11,7 @@ import builtins
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 from types import ModuleType
 from typing import Any, cast
@@ -23,10 +23,13 @@ from RestrictedPython.Guards import (
     safe_builtins,
     safer_getattr_raise,
 )
-from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
+from . import budget
 from .errors import ScriptError
+from .size_guards import (REAL_TYPES, STAND_INS, DroppedPrint, charge_repeat, charge_unpack, guarded_add,
+                          guarded_format, guarded_getitem, guarded_method, guarded_mod, guarded_repr,
+                          guarded_sorted)
 
 MAX_RANGE = 1_000_000  # elements in one range()
 MAX_SEQUENCE = 1_000_000  # items or characters made by one sequence `*`
@@ -57,6 +60,16 @@ def _check_mul(left: Any, right: Any) -> None:
         if isinstance(seq, (str, bytes, bytearray, list, tuple)) and isinstance(times, int):
             if len(seq) * times > MAX_SEQUENCE:
                 _refuse(f"* would make a sequence over {MAX_SEQUENCE} items")
+            charge_repeat(seq, times)
+
+
+def _check_add(target: Any, value: Any) -> None:
+    if isinstance(target, list):  # in place: only the new items are made
+        budget.charge(len(value) * 8 if isinstance(value, (list, tuple, str, dict, set, range)) else 0, "+=")
+    elif isinstance(target, (str, bytes, bytearray)) and isinstance(value, (str, bytes, bytearray)):
+        budget.charge(len(target) + len(value), "+=")
+    elif isinstance(target, tuple) and isinstance(value, tuple):
+        budget.charge((len(target) + len(value)) * 8, "+=")
 
 
 def _check_lshift(value: Any, shift: Any) -> None:
@@ -80,7 +93,8 @@ def guarded_lshift(value: Any, shift: Any) -> Any:
     return value << shift
 
 
-_CHECKS: dict[str, Callable[[Any, Any], None]] = {"**=": _check_pow, "*=": _check_mul, "<<=": _check_lshift}
+_CHECKS: dict[str, Callable[[Any, Any], None]] = {"**=": _check_pow, "*=": _check_mul, "<<=": _check_lshift,
+                                                  "+=": _check_add}
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift,
@@ -91,6 +105,8 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
 
 def guarded_inplacevar(op: str, target: Any, value: Any) -> Any:
     """`x op= y` for names (RestrictedPython rewrites it to a call of this)."""
+    if op == "%=":
+        return guarded_mod(target, value)
     check = _CHECKS.get(op)
     if check is not None:
         check(target, value)
@@ -138,16 +154,29 @@ class ScriptDecimal(metaclass=_AnyDecimal):
         return number
 
 
+_CLOCK_READERS = {"now", "today", "utcnow"}  # read the wall clock when called on an instance
+
+
 def guarded_getattr(obj: Any, name: str) -> Any:
     """``obj.name``: RestrictedPython's checks (no ``_`` names, no str.format, no frames),
-    and no ``AttributeError.obj``, which can hold an object internal to a helper."""
+    no ``AttributeError.obj``, which can hold an object internal to a helper, and methods
+    that build strings or grow containers charged to the budget (engine.size_guards)."""
     if name == "obj" and isinstance(obj, AttributeError):
         raise AttributeError("AttributeError.obj is not available in scripts")
-    return safer_getattr_raise(obj, name)
+    if name in _CLOCK_READERS and isinstance(obj, (date, time)):
+        raise AttributeError(f"{name}() on a date is not available in scripts; call datetime.now() or date.today()")
+    if isinstance(obj, type) and obj in REAL_TYPES:
+        if name == "mro":
+            raise AttributeError(f"{obj.__name__}.mro is not available in scripts")
+        obj = REAL_TYPES[obj]
+    return guarded_method(obj, name, safer_getattr_raise(obj, name))
 
 
 def _relay(iterator: Iterator[Any]) -> Iterator[Any]:
-    yield from iterator
+    for item in iterator:
+        budget.tick()
+        budget.charge(8, "a loop")
+        yield item
 
 
 def _python_level(func: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -173,8 +202,11 @@ def decimal_round(value: Decimal | int | float | str, places: int = 0) -> Decima
 
 DEFAULT_HELPERS: dict[str, Any] = {
     **{name: getattr(builtins, name) for name in (
-        "abs", "all", "any", "bool", "dict", "divmod", "float", "frozenset", "int", "isinstance",
-        "len", "list", "max", "min", "next", "round", "set", "sorted", "str", "tuple")},
+        "abs", "all", "any", "bool", "divmod", "float", "int", "isinstance", "len", "max", "min", "next",
+        "round")},
+    **STAND_INS,  # list, tuple, set, frozenset, dict, str: copies charged
+    "sorted": guarded_sorted,
+    "repr": guarded_repr,
     **{name: _python_level(getattr(builtins, name)) for name in ("enumerate", "filter", "map", "reversed", "zip")},
     "range": bounded_range,
     "pow": guarded_pow,  # without pow(b, e, mod), slow on huge moduli
@@ -193,16 +225,20 @@ _UNSAFE = {"__build_class__", "setattr", "delattr", "_getattr_", "pow", "range",
 
 _GUARDS: dict[str, Any] = {
     "_getattr_": guarded_getattr,
-    "_getitem_": operator.getitem,
+    "_getitem_": guarded_getitem,
     "_write_": full_write_guard,  # item assignment on dict/list only, never attributes
     "_inplacevar_": guarded_inplacevar,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_apply_": lambda func, *args, **kwargs: func(*args, **kwargs),
-    "_print_": PrintCollector,  # print() output is collected and dropped
+    "_print_": DroppedPrint,  # print() output is dropped, never turned into text
     "_pow_": guarded_pow,
     "_mul_": guarded_mul,
     "_lshift_": guarded_lshift,
+    "_add_": guarded_add,
+    "_mod_": guarded_mod,
+    "_format_": guarded_format,
+    "_unpack_": charge_unpack,
 }
 
 
@@ -228,12 +264,14 @@ class SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, tightened for untrusted BPMN scripts.
 
     Beyond RestrictedPython: no import, class or with; no bare ``except:``; ``**``,
-    ``*`` and ``<<`` go through size guards; every while test, function and lambda
+    ``*``, ``<<``, ``+`` and ``%``, every f-string field and every ``*x``/``**x`` unpacking
+    go through size guards; every while test, function and lambda
     calls ``_tick_()``, which checks the deadline (as ``_getiter_`` does for each item
     of a for loop or comprehension), so a script stops even if tracing is switched off.
     """
 
-    _GUARDED_OPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_"}
+    _GUARDED_OPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_", ast.Add: "_add_",
+                    ast.Mod: "_mod_"}
 
     def visit_Import(self, node: ast.Import) -> ast.AST:
         self.error(node, "import statements are not allowed; use the helpers the engine provides.")
@@ -281,6 +319,26 @@ class SandboxPolicy(RestrictingNodeTransformer):
         if guard is None:
             return node
         return _call(guard, [node.left, node.right], node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        # f'{value!r:spec}' -> f'{_format_(value, ord("r"), f"spec")}': widths checked, text charged
+        node = self.node_contents_visit(node)
+        spec: ast.expr = node.format_spec or ast.Constant("")
+        call = _call("_format_", [node.value, ast.Constant(node.conversion), spec], node)
+        formatted = ast.FormattedValue(value=call, conversion=-1, format_spec=None)
+        return copy_locations(formatted, node) or formatted
+
+    def visit_Starred(self, node: ast.Starred) -> Any:
+        node = self.node_contents_visit(node)
+        if isinstance(node.ctx, ast.Load):  # [*items], f(*items): the copy is charged
+            node.value = _call("_unpack_", [node.value], node.value)
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> Any:
+        node = self.node_contents_visit(node)
+        node.values = [_call("_unpack_", [value], value) if key is None else value
+                       for key, value in zip(node.keys, node.values)]  # {**mapping}
+        return node
 
 
 def _call(name: str, args: list[ast.expr], where: Any) -> ast.Call:

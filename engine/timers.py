@@ -8,9 +8,10 @@ default is changed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffBoundaryEventParser,
@@ -18,7 +19,10 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffStartEventParser,
 )
 
+from .errors import ScriptError
+
 _Base = spiff_timer.TimerEventDefinition
+MAX_AHEAD = timedelta(days=3660)  # about ten years: a due date or timer further away is a mistake
 
 
 def clock_now(my_task: Any) -> datetime:
@@ -46,7 +50,7 @@ class DurationTimerEventDefinition(spiff_timer.DurationTimerEventDefinition):
         now = clock_now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            event_value = due_after(expression, now).isoformat()
+            event_value = _at(my_task, due_after, expression, now).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if _Base.get_datetime(event_value) <= now:
             my_task._set_internal_data(event_fired=True)
@@ -59,7 +63,7 @@ class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = parse_cycle(expression, now)
+            cycles, start, duration = _at(my_task, parse_cycle, expression, now)
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
 
         ready = False
@@ -76,14 +80,57 @@ class CycleTimerEventDefinition(spiff_timer.CycleTimerEventDefinition):
         return ready
 
 
+def _at(my_task: Any, compute: Any, *args: Any) -> Any:
+    """``compute(*args)``, a bad duration reported at its timer event, as other expression errors are."""
+    try:
+        return compute(*args)
+    except (ScriptError, ValueError, OverflowError, TypeError) as exc:
+        raise WorkflowTaskException(f"Timer refused: {exc}", task=my_task, exception=exc) from exc
+
+
 def due_after(expression: Any, start: datetime) -> datetime:
-    """The moment an ISO 8601 duration (``"P14D"``) or a timedelta after ``start`` ends."""
+    """The moment an ISO 8601 duration (``"P14D"``) or a timedelta after ``start`` ends.
+
+    :raise ScriptError: not a duration, or one past MAX_AHEAD.
+    """
     if isinstance(expression, timedelta):
-        return start + expression
+        return _ahead(start, expression, expression)
     if not isinstance(expression, str):
-        raise ValueError(f"a timer duration must be an ISO 8601 duration string, not {type(expression).__name__}")
-    parsed = _Base.parse_iso_duration(expression)
-    return start + _Base.get_timedelta_from_start(parsed, start)
+        raise ScriptError(f"a duration must be an ISO 8601 duration such as \"P14D\", not {expression!r}")
+    try:
+        parsed = _Base.parse_iso_duration(expression)
+        delta = _Base.get_timedelta_from_start(parsed, start)
+    except (OverflowError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        if isinstance(exc, OverflowError) or "out of range" in str(exc):
+            raise ScriptError(f"the duration {expression[:40]!r} is too long; at most {MAX_AHEAD.days:,} days") \
+                from None
+        raise ScriptError(f"{expression[:40]!r} is not an ISO 8601 duration such as \"P14D\"") from None
+    return _ahead(start, delta, expression)
+
+
+def due_moment(value: Any, now: datetime) -> datetime:
+    """A task's due moment from its ``due`` property's value: a datetime (naive is UTC), a date
+    (23:59 UTC that day), a number of days or an ISO 8601 duration from ``now``.
+
+    :raise ScriptError: anything else, or a moment more than MAX_AHEAD after ``now``.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59), timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not abs(value) <= MAX_AHEAD.days:  # also NaN
+            raise ScriptError(f"a due date {value!r} days ahead is too far; at most {MAX_AHEAD.days:,} days")
+        return now + timedelta(days=value)
+    if isinstance(value, str):
+        return due_after(value, now)
+    raise ScriptError(f"a due date must be an ISO 8601 duration, a number of days or a date, not {value!r}")
+
+
+def _ahead(start: datetime, delta: timedelta, expression: Any) -> datetime:
+    if abs(delta) > MAX_AHEAD:
+        raise ScriptError(f"the duration {str(expression)[:40]!r} is too long; at most {MAX_AHEAD.days:,} days")
+    return start + delta
 
 
 def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:

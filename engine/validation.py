@@ -7,7 +7,8 @@ schema) is left out of the later ones, while the other files go on:
 2. the BPMN/DMN XSDs with the spiffworkflow extension schema (engine.schema_checks);
 3. references that must resolve (engine.reference_checks), executability and
    process/decision ids unique across the set (here), clusterflow's
-   conventions (engine.convention_checks);
+   conventions (engine.convention_checks), every script and expression compiled
+   as the sandbox compiles it (engine.script_checks);
 4. loading each executable process with SpiffWorkflow's parser
    (engine.spiff_checks). A file with a broken reference or duplicate id is not
    loaded, nor is a process that calls into one, because SpiffWorkflow would
@@ -27,10 +28,11 @@ from engine.convention_checks import convention_problems
 from engine.errors import Problem
 from engine.reference_checks import reference_problems
 from engine.schema_checks import schema_problems
+from engine.script_checks import script_problems
 from engine.spiff_checks import spiff_problems
 from engine.xmlsafe import MAX_FILE_BYTES, XmlError, parse_xml
 
-__all__ = ["validate_sources", "read_sources", "lane_roles"]
+__all__ = ["validate_sources", "validation_warnings", "read_sources", "lane_roles"]
 
 SOURCE_SUFFIXES = (".bpmn", ".dmn")
 
@@ -65,6 +67,7 @@ def validate_sources(sources: Mapping[str, bytes], *, roles: Collection[str] | N
             if _guarded(problems, doc.name, reference_problems, doc, process_ids, decision_ids):
                 unsound.add(doc.name)
             _guarded(problems, doc.name, convention_problems, doc, roles=roles, forms=forms)
+        _guarded(problems, doc.name, script_problems, doc)
         _guarded(problems, doc.name, _executability_problems, doc)
         if doc.kind == "dmn" and len(decisions(doc.root)) != 1:
             unsound.add(doc.name)  # SpiffWorkflow's DMN parser crashes on these
@@ -76,6 +79,23 @@ def validate_sources(sources: Mapping[str, bytes], *, roles: Collection[str] | N
     runs = _processes_to_load(loadable, checked)
     _guarded(problems, "(process set)", spiff_problems, loadable, runs)
     return _sorted_unique(problems, list(sources))
+
+
+def validation_warnings(sources: Mapping[str, bytes]) -> list[Problem]:
+    """What is worth fixing but does not stop a deployment: today, a process without an
+    ``isExecutable`` attribute (taken as executable, as SpiffWorkflow does). Never raises."""
+    warnings = []
+    for name, data in sources.items():
+        try:
+            doc = _read_document(name, data)
+        except Exception:  # noqa: BLE001 - validate_sources reports what is wrong with it
+            continue
+        if isinstance(doc, Document) and doc.kind == "bpmn":
+            warnings.extend(Problem(name, process.sourceline, process.get("id"),
+                                    f"process '{process.get('id')}' has no isExecutable attribute; it is taken as"
+                                    " executable (write isExecutable=\"true\" to say so)")
+                            for process in processes(doc.root) if process.get("isExecutable") is None)
+    return warnings
 
 
 def read_sources(paths: Iterable[str | Path]) -> dict[str, bytes]:

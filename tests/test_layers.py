@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,26 @@ def test_package_imports_respect_the_layers(package):
         if bad:
             offenders.append(f"{path.relative_to(ROOT)} imports {', '.join(sorted(bad))}")
     assert offenders == []
+
+# What engine/ may import besides the standard library and itself, and why.
+ENGINE_DEPENDENCIES = {
+    "SpiffWorkflow": "the BPMN/DMN engine itself",
+    "RestrictedPython": "compiles scripts and expressions for the sandbox",
+    "lxml": "safe XML parsing and the BPMN/DMN schema checks",
+    "jdatetime": "Jalali dates",
+    "jinja2": "task instructions are Jinja templates; they render in the engine, under the scripts' budget",
+    "markupsafe": "jinja2's HTML escaping, used by the instruction renderer",
+    "holidays": "the official Iranian holiday calendar (engine/calendar.py)",
+}
+
+
+def test_the_engine_depends_only_on_the_standard_library_and_listed_packages():
+    unlisted = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        extra = imported_modules(path) - set(sys.stdlib_module_names) - {"engine"} - set(ENGINE_DEPENDENCIES)
+        if extra:
+            unlisted.append(f"{path.relative_to(ROOT)} imports {', '.join(sorted(extra))}")
+    assert unlisted == []
 
 
 def test_the_checker_sees_a_violation(tmp_path):

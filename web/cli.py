@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,8 @@ def validate(paths: tuple[str, ...]) -> None:
     for path in paths:   # a processes folder's letter templates (processes/letters/) are checked with it
         if (Path(path) / "letters" / "kinds.json").exists():
             problems += check_letters(Path(path) / "letters")
+    for warning in current_runtime().registry.warnings(sources):  # reported, never a reason to fail
+        click.echo(str(replace(warning, message=f"warning: {warning.message}")))
     for problem in problems:
         click.echo(str(problem))
     if problems:

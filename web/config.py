@@ -32,7 +32,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     ``CLUSTERFLOW_HOST`` / ``CLUSTERFLOW_PORT`` (default 127.0.0.1:5000),
     ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1),
     ``CLUSTERFLOW_LOG_FORMAT`` (``json`` lines or ``text``; default json in production),
-    ``CLUSTERFLOW_LOG_LEVEL`` (default INFO).
+    ``CLUSTERFLOW_LOG_LEVEL`` (default INFO),
+    ``CLUSTERFLOW_SCRIPT_MEMORY_LIMIT`` (megabytes one evaluation may build; default 64).
 
     :raise ConfigError: a value is malformed, or production mode lacks a secret key.
     """
@@ -64,6 +65,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "HOST": env.get(PREFIX + "HOST", "127.0.0.1"),
         "PORT": _number(env, "PORT", "5000", int),
         "SCRIPT_TIME_LIMIT": _number(env, "SCRIPT_TIME_LIMIT", "1.0", float),
+        "SCRIPT_MEMORY_LIMIT_MB": _number(env, "SCRIPT_MEMORY_LIMIT", "64", int),
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
         "MAX_CONTENT_LENGTH": _number(env, "MAX_REQUEST_BYTES", str(25 * 1024 * 1024), int),
         # the public address printed on letters for their verification (default: the request's host)

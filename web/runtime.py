@@ -51,14 +51,17 @@ def encode_files(files: dict[str, str]) -> dict[str, bytes]:
     return {name: text.encode("utf-8") for name, text in files.items()}
 
 
-def make_runtime(clock: Clock, *, script_time_limit: float = 1.0) -> Runtime:
+def make_runtime(clock: Clock, *, script_time_limit: float = 1.0, script_memory_limit_mb: int = 64) -> Runtime:
     forms_dir = Path(__file__).resolve().parent.parent / "forms"
     registry = Registry(roles=set(roles()), forms=form_ids(forms_dir))
-    return Runtime(Engine(clock, script_time_limit=script_time_limit), registry, clock)
+    engine = Engine(clock, script_time_limit=script_time_limit, script_memory_limit=script_memory_limit_mb << 20)
+    return Runtime(engine, registry, clock)
 
 
 def init_runtime(app: Flask, clock: Clock) -> None:
-    app.extensions["clusterflow.runtime"] = make_runtime(clock, script_time_limit=app.config["SCRIPT_TIME_LIMIT"])
+    app.extensions["clusterflow.runtime"] = make_runtime(
+        clock, script_time_limit=app.config["SCRIPT_TIME_LIMIT"],
+        script_memory_limit_mb=app.config.get("SCRIPT_MEMORY_LIMIT_MB", 64))
 
 
 def current_runtime() -> Runtime:

@@ -11,7 +11,8 @@ import pytest
 from engine.bpmn_meta import lane_roles
 from engine.errors import Problem
 from engine.schema_checks import SchemaLoadError, _LocalSchemasOnly
-from engine.validation import read_sources, validate_sources
+from engine.registry import Registry
+from engine.validation import read_sources, validate_sources, validation_warnings
 from engine.xmlsafe import MAX_FILE_BYTES, XmlError, parse_xml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
@@ -298,9 +299,16 @@ def test_non_executable_process() -> None:
     ]
 
 
-def test_process_without_is_executable_is_not_executable() -> None:
+def test_process_without_is_executable_is_executable_with_a_warning() -> None:
+    # As SpiffWorkflow reads it: the registry and the validator agree.
     name = "executability/missing_flag.bpmn"
-    assert [p.element_id for p in validate(name)] == [None, "unflagged"]
+    sources = load(name)
+    assert validate_sources(sources) == []
+    assert validation_warnings(sources) == [
+        Problem(name, 3, "unflagged", "process 'unflagged' has no isExecutable attribute; it is taken as"
+                " executable (write isExecutable=\"true\" to say so)")]
+    assert list(Registry().load(sources).processes) == ["unflagged"]
+    assert validation_warnings(load("executability/pools.bpmn")) == []
 
 
 def test_pools_without_process_and_empty_processes_are_fine() -> None:

@@ -138,3 +138,26 @@ def test_validate_reports_a_broken_letter_template_at_its_line(cli, tmp_path):
     result = cli("validate", str(folder), ok=False)
     assert result.exit_code == 1
     assert f"{folder / 'letters' / 'permit.html'}:2: Unexpected end of template" in result.output
+def test_validate_reports_scripts_the_sandbox_refuses_and_deploy_refuses_them(cli):
+    refused = ROOT / "tests" / "engine" / "fixtures" / "validation" / "scripts" / "refused.bpmn"
+    result = cli("validate", str(refused), ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{refused}:8 reads_class: the script: Script refused: Line 2: \"__class__\" is an invalid" in result.output
+    assert f"{refused}:13 imports_time: the script: Script refused: Line 1: import statements are not allowed" \
+        in result.output
+    deployed = cli("deploy", str(refused), ok=False)
+    assert deployed.exit_code == 1 and "import statements are not allowed" in deployed.output
+    assert "Traceback" not in deployed.output
+
+
+def test_a_process_without_is_executable_is_validated_with_a_warning_and_deployed(cli, tmp_path):
+    source = (ROOT / "examples" / "document_review.bpmn").read_text(encoding="utf-8")
+    path = tmp_path / "document_review.bpmn"
+    path.write_text(source.replace(' isExecutable="true"', "", 1), encoding="utf-8")
+    result = cli("validate", str(path))
+    assert f"{path}:12 document_review: warning: process 'document_review' has no isExecutable attribute" \
+        in result.output
+    assert "ok: 1 file(s)" in result.output
+    assert "deployed version 1: document_review" in cli("deploy", str(path)).output
+    started = cli("start", "document_review", "--data", '{"document_number": 7}', "--province", "tehran").output
+    assert "instance 1: running" in started and "review_document" in started

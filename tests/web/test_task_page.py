@@ -117,3 +117,28 @@ def test_attachments_are_checked_stored_and_guarded(case, tmp_path):
     with app.app_context(), unit_of_work(write=False) as uow:
         assert uow.session.scalar(select(Attachment.size).where(Attachment.id == stored.id)) == 16
         assert uow.session.get(TaskRecord, task_id).status == "open"
+
+
+@pytest.mark.parametrize("template", [
+    "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",  # too slow
+    "{{ ('a' * 300000000)|length }}",                                                     # too big
+    "{{ 'x'.ljust(1000000000) }}",
+    "سند {{ reference.count('D') / (review_round or 0) }}",                              # fails
+])
+def test_instructions_that_cannot_be_shown_leave_a_plain_message_not_an_error(sqlite_app, tmp_path, template):
+    source = (ROOT / "examples" / "document_review.bpmn").read_text(encoding="utf-8")
+    original = "سند شماره {{ reference }} را بررسی و تصمیم خود را ثبت کنید."
+    assert original in source
+    path = tmp_path / "document_review.bpmn"
+    path.write_text(source.replace(original, template.replace("<", "&lt;")), encoding="utf-8")
+    with sqlite_app.app_context():
+        make_user("sara", ["cluster_expert"], ["tehran"])
+        deploy(path)
+        outcome = start("document_review", {"document_number": 7}, province="tehran")
+        [task] = open_tasks(outcome.instance_id)
+    response = signed_in(sqlite_app, "sara").get(f"/tasks/{task.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "دستورالعمل این کار قابل نمایش نیست." in page
+    assert "reference" not in page and "ljust" not in page and "range(" not in page   # never the raw template
+    assert 'name="decision"' in page                                                    # the task is still workable

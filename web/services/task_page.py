@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.errors import EngineError
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
@@ -25,8 +25,6 @@ from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
 from .uow import UnitOfWork
 
-# Instructions in BPMN are Jinja templates over task data; they are untrusted, so sandboxed and escaped.
-_instructions = ImmutableSandboxedEnvironment(autoescape=True)
 MAX_COMMENT = 4000
 
 
@@ -69,7 +67,7 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         live = runtime.engine.task(restore_workflow(runtime, instance), task.id)
         data = case_data = live.data
         task_context = live.context
-        instructions = render_instructions(live.instructions, data)
+        instructions = render_instructions(runtime, live.instructions, data)
     case_file = build_case_file(session, actor, instance, locale, task=task,
                                 context_forms=context_of(form, task_context), case_data=case_data)
     if case_file.rework is not None and form is not None:
@@ -112,14 +110,13 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
     return task, _form(task.form_id)
 
 
-def render_instructions(template: str | None, data: Mapping[str, Any]) -> str | None:
-    """The task's instructions with its data filled in (HTML-escaped); the raw text if they do not render."""
-    if not template:
-        return None
+def render_instructions(runtime: Runtime, template: str | None, data: Mapping[str, Any]) -> str | None:
+    """The task's instructions with its data filled in (HTML-escaped), rendered by the engine under the
+    scripts' time and memory budget; a plain message when they cannot be shown (broken, too slow, too big)."""
     try:
-        return _instructions.from_string(template).render(**data)
-    except TemplateError:
-        return str(_instructions.from_string("{{ text }}").render(text=template))
+        return runtime.engine.render_instructions(template, data)
+    except EngineError:
+        return str(gettext("The instructions could not be shown."))
 
 
 def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, locale: str, uow: UnitOfWork,

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from jinja2 import TemplateSyntaxError
 
 from ...config import shipped_dir
-from .templating import environment
+from .templating import parse
 
 LETTERS_DIR = shipped_dir("processes") / "letters"
 
@@ -63,7 +63,7 @@ def template_text(kind: LetterKind, directory: Path = LETTERS_DIR) -> str:
 def check_template(text: str, file: str) -> list[TemplateProblem]:
     """What is wrong with a letter template: its syntax, reported at its line (empty when it compiles)."""
     try:
-        environment().parse(text)
+        parse(text)
     except TemplateSyntaxError as exc:
         return [TemplateProblem(file, exc.lineno, exc.message or "template syntax error")]
     return []

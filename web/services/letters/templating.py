@@ -1,43 +1,32 @@
-"""The sandboxed Jinja environment letters render in, with the filters letters use."""
+"""Letters render like task instructions: the engine's Jinja sandbox under the scripts' time and memory budget.
+
+Besides Jinja's own, templates have the filters ``fa`` (Persian digits) and ``money`` (rials grouped in
+thousands), which instructions have too.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateSyntaxError
 
-from engine.calendar import persian_digits
-
-MAX_OUTPUT = 200_000   # characters of one rendered letter
-
-
-def _fa(value: Any) -> str:
-    """Persian digits (dates stay YYYY/MM/DD, codes keep their letters)."""
-    return persian_digits("" if value is None else str(value))
+from engine.errors import ScriptError
+from engine.instructions import compile_instructions, render_instructions
 
 
-def _money(value: Any) -> str:
-    try:
-        return persian_digits(f"{int(value):,}".replace(",", "٬")) + " ریال"
-    except (TypeError, ValueError):
-        return _fa(value)
-
-
-@lru_cache(maxsize=1)
-def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=True)
-    env.filters["fa"] = _fa
-    env.filters["money"] = _money
-    return env
+def parse(text: str) -> None:
+    """:raise TemplateSyntaxError: with the line of the mistake."""
+    compile_instructions(text)
 
 
 def render(text: str, context: dict[str, Any]) -> str:
-    """``text`` rendered over ``context``; undefined names print as nothing.
+    """``text`` rendered over ``context``, HTML-escaped; undefined names print as nothing.
 
-    :raise jinja2.TemplateError: for a template that does not render.
-    :raise ValueError: for output beyond :data:`MAX_OUTPUT` characters.
+    :raise ValueError: the template is broken, refused something, ran too long or built too much.
     """
-    out = environment().from_string(text).render(**context)
-    if len(out) > MAX_OUTPUT:
-        raise ValueError(f"the letter is longer than {MAX_OUTPUT} characters")
-    return out
+    try:
+        return render_instructions(text, context) or ""
+    except ScriptError as exc:
+        raise ValueError(str(exc)) from None
+
+
+__all__ = ["TemplateSyntaxError", "parse", "render"]
