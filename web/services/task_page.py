@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from forms.loader import load_form
-from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
 
 from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
@@ -22,6 +21,7 @@ from .attachments import may_see_case
 from .errors import InvalidInput, TaskNotFound
 from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
+from .submissions import task_check
 from .uow import UnitOfWork
 
 # Instructions in BPMN are Jinja templates over task data; they are untrusted, so sandboxed and escaped.
@@ -99,23 +99,15 @@ def render_instructions(template: str | None, data: Mapping[str, Any]) -> str | 
 
 def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, locale: str, uow: UnitOfWork,
                        runtime: Runtime, clock: Clock) -> Outcome:
-    """Validate a submission against the task's form, then complete the task with the clean data.
+    """Validate a submission against the task's form and rules, then complete the task with the clean data.
+
+    The check runs inside the completion's transaction, on the live case data (``submissions.task_check``).
 
     :raise InvalidInput: with ``errors`` per field in the user's language; nothing is changed.
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted, ProcessFailed: as complete_task.
     """
-    with uow:
-        task = uow.session.get(TaskRecord, str(task_id))
-        if task is None or not actor.sees_province(task.province):
-            raise TaskNotFound(f"no task {task_id}")
-        form_id = task.form_id
-    form = _form(form_id)
-    clean = dict(raw)
-    if form is not None:
-        clean, errors = validate_submission(form, raw, locale)
-        if errors:
-            raise InvalidInput("the form has errors", errors)
-    outcome = complete_task(task_id, clean, actor=actor, uow=uow, runtime=runtime, clock=clock)
+    outcome = complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
+                            check=task_check(raw, locale=locale, clock=clock))
     with uow:
         uow.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
         uow.commit()
