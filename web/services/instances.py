@@ -49,22 +49,26 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
         raise Forbidden(f"you do not work in province '{province}'")
     with uow:
         definition = latest_definition(uow.session, process_id)
-        repeat = bool(definition.one_case_per) and one_case.may_repeat(actor, repeat_reason)
-        if not actor.system and not repeat and (
-                not definition.manual_start or
-                (definition.starter_role and definition.starter_role not in actor.roles)):
+        starter = actor.system or (definition.manual_start and
+                                   (not definition.starter_role or definition.starter_role in actor.roles))
+        # a supervisor who is not the starter may only repeat a once-a-year case that exists
+        repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
+        if not starter and not repeater:
             raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
                             if definition.manual_start else f"'{process_id}' is not started by hand")
         version = definition.version
         spec_set = runtime.spec_set(version)
         manual = spec_set.manual_starts.get(process_id)
         per = manual.one_case_per if manual else ()
-        key = one_case.case_key(process_id, province, per, data or {})
-        key = one_case.claim_key(uow.session, key, per, actor, repeat_reason, locale)
+        key, repeated = one_case.claim_key(uow.session, one_case.case_key(process_id, province, per, data or {}),
+                                           per, actor, repeat_reason, locale)
+        if not starter and not repeated:
+            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
+                            "a supervisor may only start a repeat of an existing case, giving a reason")
         with engine_errors():
             workflow = runtime.engine.start(spec_set, process_id, data)
-        if per and key is None and not repeat:  # a value the start data lacked, set by the process (year)
-            key = one_case.claim_key(uow.session, one_case.case_key(
+        if per and key is None:  # a value the start data lacked, set by the process (the year)
+            key, repeated = one_case.claim_key(uow.session, one_case.case_key(
                 process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
         now = clock.now()
         instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
@@ -73,7 +77,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
                                    started_at=now, updated_at=now, unique_key=key)
         one_case.flush_new(uow.session, instance, per, locale)
         started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
-        if per and key is None and repeat_reason:
+        if repeated and repeat_reason:
             started["repeat_reason"] = repeat_reason.strip()
         record(uow.session, instance, "instance_started", now, actor=actor.username, data=started)
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)

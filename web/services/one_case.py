@@ -5,13 +5,15 @@ one_case_per="year"``. The case's ``unique_key`` (a unique column) holds
 ``<process>|<province>|<values>`` while it runs or after it completed, and is
 cleared when it is terminated, so the database itself refuses a second start,
 also when two come at the same moment. A supervisor may start a repeat with a
-reason; the repeat has no key and the reason is in its history.
+reason; the repeat's key is the key with a suffix (it counts as the year's
+round as well) and the reason is in its history.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +33,7 @@ def case_key(process_id: str, province: str | None, per: tuple[str, ...], data: 
     values = [data.get(name) for name in per]
     if any(v is None or isinstance(v, (dict, list)) for v in values):
         return None
-    return "|".join([process_id, province or "-", *(str(v).strip() for v in values)])[:255]
+    return "|".join([process_id, province or "-", *(str(v).strip() for v in values)])[:200]
 
 
 def may_repeat(actor: Actor, reason: str | None) -> bool:
@@ -39,18 +41,23 @@ def may_repeat(actor: Actor, reason: str | None) -> bool:
 
 
 def claim_key(session: Session, key: str | None, per: tuple[str, ...], actor: Actor, reason: str | None,
-              locale: str) -> str | None:
-    """The key the new case takes (None for a repeat or no limit).
+              locale: str) -> tuple[str | None, bool]:
+    """The key the new case takes, and whether it is a repeat of an existing case.
+
+    A repeat's key is the key, ``#`` and a random suffix: it counts as the year's round too (a first
+    round may not start while it runs, even if the original was terminated), without taking the key.
 
     :raise DuplicateCase: a running or completed case has the key and this is no supervisor's repeat.
     """
     if key is None:
-        return None
-    existing = session.scalar(select(ProcessInstance.id).where(ProcessInstance.unique_key == key))
+        return None, False
+    existing = session.scalar(select(ProcessInstance.id).where(or_(
+        ProcessInstance.unique_key == key, ProcessInstance.unique_key.startswith(key + "#", autoescape=True)))
+        .limit(1))
     if existing is None:
-        return key
+        return key, False
     if may_repeat(actor, reason):
-        return None
+        return f"{key}#{uuid.uuid4().hex[:12]}"[-255:], True
     raise duplicate(existing, per, locale)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from forms.context import ValidationContext
+from forms.context import ValidationContext, case_options
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
@@ -77,3 +77,24 @@ def form_of(form_id: str | None) -> FormDefinition | None:
         return load_form(form_id)
     except FormError:
         return None
+
+
+def field_options(session: Session, form: FormDefinition | None, province: str | None, case: Mapping[str, Any],
+                  locale: str, clock: Clock) -> dict[str, list[tuple[str, str]]]:
+    """The choices of fields whose options come from the case or from people, for a form's page.
+
+    Keyed by field name, ``"<records>.<column>"`` for a column; each ``(value, label)``: users by full name.
+    """
+    if form is None:
+        return {}
+    context = validation_context(session, province, case, clock)
+    lang = "en" if str(locale).startswith("en") else "fa"
+    found: dict[str, list[tuple[str, str]]] = {}
+    for field in form.fields:
+        for definition, key in [(field, field.name)] + [(c, f"{field.name}.{c.name}") for c in field.fields]:
+            if definition.type == "user":
+                found[key] = context.people(definition.options.get("role"))
+            elif definition.options.get("options_from"):
+                found[key] = [(o["value"], o["label"][lang]) for o in
+                              case_options(definition.options["options_from"], context.case, lang)]
+    return found
