@@ -108,7 +108,7 @@ def _boolean(field: FieldDefinition, lang: str) -> dict[str, Any]:
 def _choice_values(field: FieldDefinition, lang: str) -> dict[str, Any]:
     if field.options.get("options_from"):
         # the choices depend on the case: the task's form lists them (see x-options-from)
-        return {"type": "string", "minLength": 1, "x-options-from": dict(field.options["options_from"])}
+        return {"type": "string", "pattern": r"\S", "x-options-from": dict(field.options["options_from"])}
     return {"type": "string",
             "oneOf": [{"const": c["value"], "title": c["label"][lang]} for c in field.options["choices"]]}
 
@@ -126,7 +126,7 @@ def _identifier(field: FieldDefinition, lang: str) -> dict[str, Any]:
 
 
 def _user(field: FieldDefinition, lang: str) -> dict[str, Any]:
-    one = {"type": "string", "minLength": 1, "maxLength": 80, "x-role": field.options["role"]}
+    one = {"type": "string", "pattern": r"\S", "maxLength": 80, "x-role": field.options["role"]}
     if field.options.get("multiple"):
         return {"type": "array", "items": one, "uniqueItems": True, **_counts(field)}
     return one

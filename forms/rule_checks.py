@@ -6,6 +6,7 @@ editor refuse it before any user meets it.
 """
 from __future__ import annotations
 
+import difflib
 from typing import Any, Callable, Mapping
 
 from .model import LOCALES, FieldDefinition
@@ -55,7 +56,9 @@ def _rule(item: Any, fields: tuple[FieldDefinition, ...], problems: list[str]) -
         return None
     kind = item.get("kind")
     if kind not in KINDS:
-        problems.append(f"unknown kind {kind!r}; the kinds are: {', '.join(KINDS)}")
+        close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        problems.append(f"unknown kind {kind!r}{hint}; the kinds are: {', '.join(KINDS)}")
         return None
     for key in item:
         if key not in COMMON | KINDS[kind]:
