@@ -73,6 +73,9 @@ def test_the_permit_arrives_as_a_message_correlated_by_case_key(ctx):
     to_permit(second)
     permit_task = one(first, "issue_permit")
     assert (permit_task.role, instance(first).stage) == ("isipo_expert", "permit")
+    # the request letter was dated 1405/02/01 (a case value): a permit dated before it is refused at its field
+    assert refused(first, "issue_permit", {"permit_status": "issued", "permit_date": "1405/01/31"}) == {
+        "permit_date": ["The permit is dated before the company's request letter."]}
     send_message("permit_issued", {"case_key": "tehran-1405-TH-02"}, {"no": "P-77", "date": "1405/03/01"})
     assert tasks(second, "issue_permit") == []            # the message withdrew the second case's permit task
     contracts = one(second, "sign_contracts")

@@ -152,6 +152,9 @@ def test_proposing_a_cluster_that_is_not_an_eligible_candidate_is_refused_and_no
     shown = api(client, "GET", "/tasks/{task_id}", token=tokens["sara"], task_id=review).get_json()
     assert shown["form"]["properties"]["proposed_clusters"]["items"]["properties"]["code"]["x-options-from"][
         "case"] == "ranking"
+    assert shown["choices"] == {"proposed_clusters.code": [             # the eligible candidates, ranked
+        {"value": "TH-01", "label": "TH-01 — مبلمان"}, {"value": "TH-02", "label": "TH-02 — پوشاک"},
+        {"value": "TH-04", "label": "TH-04 — قطعات خودرو"}]}
     for code in ("TH-03", "TH-77"):                                  # below the entry gate; not a candidate
         refused = api(client, "POST", "/tasks/{task_id}/complete", token=tokens["sara"], lang="en",
                       json={"data": {"proposed_clusters": [{"code": "TH-01"}, {"code": code}]}}, task_id=review)
