@@ -36,7 +36,7 @@ def _cluster_case() -> Scenario:
                  "firms_micro": 100, "firms_small": 25, "firms_medium": 5, "employment": 2000,
                  "output": 2_700_000_000_000, "value_added": 900_000_000_000, "exports": 500000.0,
                  "growth_3y": 10.0, "lq": 2.5}
-    contracts = {"cda_name": "شرکت مشاور", "cda_national_id": "10101010101", "cda_certificate": "file-cert",
+    contracts = {"cda_name": "شرکت مشاور", "cda_national_id": "10101010103", "cda_certificate": "file-cert",
                  "cda_team": [{"full_name": "الف", "position": "agent"}, {"full_name": "ب", "position": "assistant"},
                               {"full_name": "ج", "position": "secretary"}],
                  "cda_contract_no": "Q-1", "cda_contract_start": "1405/03/01", "cda_contract_months": 36,

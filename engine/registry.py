@@ -51,6 +51,8 @@ class ManualStart:
 
     role: str | None
     form: str | None
+    # start-data names that, with the process and the province, allow one case only (property ``one_case_per``)
+    one_case_per: tuple[str, ...] = ()
 
 
 @dataclass
@@ -173,7 +175,8 @@ def _manual_start(spec: Any) -> ManualStart | None:
         definition = getattr(task_spec, "event_definition", None)
         if isinstance(task_spec, StartEvent) and type(definition).__name__ == "NoneEventDefinition":
             properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            return ManualStart(role=task_spec.lane, form=properties.get("form"))
+            per = tuple(n.strip() for n in str(properties.get("one_case_per") or "").split(",") if n.strip())
+            return ManualStart(role=task_spec.lane, form=properties.get("form"), one_case_per=per)
     return None
 
 

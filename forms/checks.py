@@ -16,6 +16,7 @@ from .model import (
     COMMON_KEYS, DEFAULT_MAX_LENGTH, DEFAULT_PLACES, FORM_KEYS, LOCALES, MAX_PLACES, MAX_SAFE_INTEGER,
     SIGNIFICANT_DIGITS, TYPE_OPTIONS, TYPES, FieldDefinition, FormDefinition, FormProblem,
 )
+from .rule_checks import check_rules
 from .values import InvalidValue, clean_value, is_blank
 
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -104,7 +105,10 @@ def check_form(doc: Any, stem: str, source: str) -> tuple[FormDefinition | None,
     context = _context(report, doc.get("context", []), stem)
     if report.problems or title is None or fields is None:
         return None, report.problems
-    return FormDefinition(id=stem, title=title, help=help_text, fields=fields, source=source,
+    rules = check_rules(report, doc.get("rules"), fields)
+    if report.problems:
+        return None, report.problems
+    return FormDefinition(id=stem, title=title, help=help_text, fields=fields, rules=rules, source=source,
                           context=context), []
 
 
@@ -233,14 +237,23 @@ def _options(report: _Report, where: str, type_: str, raw: dict[str, Any]) -> di
     if type_ in _NUMERIC:
         _bounds(report, where, type_, options)
     if type_ in ("choice", "multi_choice"):
-        options["choices"] = _choices(report, where, raw.get("choices"))
-    if type_ == "file":
+        if "options_from" in raw:
+            if "choices" in raw:
+                report(where, 'give either "choices" or "options_from", not both')
+            options["options_from"] = _options_from(report, where, raw["options_from"])
+            options.pop("choices", None)
+        else:
+            options["choices"] = _choices(report, where, raw.get("choices"))
+    if type_ in ("file", "user"):
         options.setdefault("multiple", False)
         if not isinstance(options["multiple"], bool):
             report(where, '"multiple" must be true or false')
         elif not options["multiple"] and ("min_items" in options or "max_items" in options):
             report(where, '"min_items" and "max_items" need "multiple": true')
+    if type_ == "file":
         _accept(report, where, options)
+    if type_ == "user" and (not isinstance(options.get("role"), str) or not NAME.fullmatch(options["role"])):
+        report(where, 'a user field needs "role": the role id the picked users must hold (e.g. "committee_member")')
     if "min_items" in options or "max_items" in options:
         _item_counts(report, where, options)
     if type_ == "boolean" and not raw.get("required") and "default" not in raw:
@@ -309,6 +322,35 @@ def _choices(report: _Report, where: str, raw: Any) -> tuple[dict[str, Any], ...
     return tuple(choices)
 
 
+_OPTIONS_FROM_KEYS = frozenset({"case", "value", "label", "where"})
+
+
+def _options_from(report: _Report, where: str, raw: Any) -> dict[str, Any] | None:
+    """``{"case": "ranking", "value": "code", "label": "name", "where": {"eligible": true}}``."""
+    shape = ('"options_from" must be an object such as {"case": "ranking", "value": "code", '
+             '"label": "name", "where": {"eligible": true}}')
+    if not isinstance(raw, dict):
+        report(where, shape)
+        return None
+    sub = _Report(report.file)
+    sub.keys(where, raw, _OPTIONS_FROM_KEYS)
+    for problem in sub.problems:
+        report(where, f'"options_from": {problem.message}')
+    ok = not sub.problems
+    for key, required in (("case", True), ("value", True), ("label", False)):
+        value = raw.get(key)
+        if (value is None and required) or (value is not None and (not isinstance(value, str) or not value.strip())):
+            report(where, f'"options_from" needs "{key}": a name in the case data' if required
+                   else f'"options_from": "{key}" must be a name in the case data')
+            ok = False
+    condition = raw.get("where")
+    if condition is not None and (not isinstance(condition, dict) or not condition or
+                                  any(isinstance(v, (dict, list)) for v in condition.values())):
+        report(where, '"options_from": "where" must be an object of names and plain values, e.g. {"eligible": true}')
+        ok = False
+    return dict(raw) if ok else None
+
+
 def _accept(report: _Report, where: str, options: dict[str, Any]) -> None:
     accept = options.get("accept")
     if accept is None:
@@ -337,8 +379,9 @@ def _item_counts(report: _Report, where: str, options: dict[str, Any]) -> None:
 
 
 def _with_default(report: _Report, where: str, field: FieldDefinition, default: Any) -> FieldDefinition | None:
-    if field.type in ("file", "records"):
-        report(where, f'"default" is not supported for {field.type} fields')
+    if field.type in ("file", "records", "user") or field.options.get("options_from"):
+        report(where, f'"default" is not supported for {field.type} fields'
+                      + (' with "options_from"' if field.options.get("options_from") else ""))
     elif field.required:
         report(where, '"default" and "required": true cannot go together: a field with a default '
                       "is never empty; remove one of them")

@@ -14,7 +14,10 @@ thousands separators and empty values for optional fields are accepted.
 Besides standard keywords the schema carries ``x-form-id``, and on each
 property ``x-field-type`` (our type name), ``x-places`` (decimal, percent)
 and ``x-accept`` (file MIME types). Choices are ``oneOf`` of
-``{"const": value, "title": label}``. Titles and descriptions are the
+``{"const": value, "title": label}``; choices taken from the case carry
+``x-options-from`` instead, user fields ``x-role``; Iranian identifiers are
+strings of Latin digits with their length as ``pattern`` (the check digit is
+checked by the server). Titles and descriptions are the
 labels and help texts in the requested locale.
 """
 from __future__ import annotations
@@ -103,8 +106,30 @@ def _boolean(field: FieldDefinition, lang: str) -> dict[str, Any]:
 
 
 def _choice_values(field: FieldDefinition, lang: str) -> dict[str, Any]:
+    if field.options.get("options_from"):
+        # the choices depend on the case: the task's form lists them (see x-options-from)
+        return {"type": "string", "pattern": r"\S", "x-options-from": dict(field.options["options_from"])}
     return {"type": "string",
             "oneOf": [{"const": c["value"], "title": c["label"][lang]} for c in field.options["choices"]]}
+
+
+_IDENTIFIER_PATTERNS = {
+    "national_id": r"^[0-9]{10}$",
+    "company_id": r"^[0-9]{11}$",
+    "postal_code": r"^[0-9]{10}$",
+    "mobile": r"^09[0-9]{9}$",
+}
+
+
+def _identifier(field: FieldDefinition, lang: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": _IDENTIFIER_PATTERNS[field.type]}
+
+
+def _user(field: FieldDefinition, lang: str) -> dict[str, Any]:
+    one = {"type": "string", "pattern": r"\S", "maxLength": 80, "x-role": field.options["role"]}
+    if field.options.get("multiple"):
+        return {"type": "array", "items": one, "uniqueItems": True, **_counts(field)}
+    return one
 
 
 def _counts(field: FieldDefinition) -> dict[str, Any]:
@@ -151,4 +176,9 @@ _TYPES: dict[str, Callable[[FieldDefinition, str], dict[str, Any]]] = {
     "multi_choice": _multi_choice,
     "file": _file,
     "records": _records,
+    "national_id": _identifier,
+    "company_id": _identifier,
+    "postal_code": _identifier,
+    "mobile": _identifier,
+    "user": _user,
 }

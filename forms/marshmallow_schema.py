@@ -21,8 +21,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from .context import ValidationContext, reset, using
 from .messages import message, normalize_locale
 from .model import FieldDefinition, FormDefinition
+from .rules import check_rules
 from .values import InvalidValue, check_count, clean_value, is_blank
 
 FORM_ERROR_KEY = "_schema"
@@ -129,18 +131,26 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def validate_submission(form: FormDefinition, data: Mapping[str, Any],
-                        locale: str = "fa") -> tuple[dict[str, Any], dict[str, list[str]]]:
+def validate_submission(form: FormDefinition, data: Mapping[str, Any], locale: str = "fa",
+                        context: ValidationContext | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """``(clean data, {})`` for a valid submission, else ``({}, errors)``.
 
     Errors map a field name to its messages in ``locale``; a column of a
     records row is keyed ``"<field>.<row index from 0>.<column>"`` and a whole
     row ``"<field>.<row index>"``; ``"_schema"`` is the submission as a whole.
+    When every field is valid, the form's rules (:mod:`forms.rules`) are
+    checked on the clean data with ``context`` (the case data, the users who
+    may be picked, today), and their failures are errors keyed the same way.
 
     :raise ValueError: if the locale is neither Persian nor English.
     """
     schema = marshmallow_schema(form, locale)
+    token = using(context)
     try:
-        return schema.load(data), {}
+        clean = schema.load(data)
     except ValidationError as exc:
         return {}, flatten_errors(exc.messages)
+    finally:
+        reset(token)
+    errors = check_rules(form, clean, context, locale)
+    return ({}, errors) if errors else (clean, {})

@@ -49,6 +49,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "date_year_gregorian": "سال {year} میلادی به نظر می‌رسد؛ تاریخ را شمسی وارد کنید، مانند ۱۴۰۵/۰۱/۱۵.",
         "date_month": "ماه {month} وجود ندارد؛ ماه باید بین ۱ و ۱۲ باشد.",
         "date_day": "{month_name} {year} روز {day} ندارد؛ روزهای این ماه ۱ تا {length} است.",
+        "national_id_format": "کد ملی باید ۱۰ رقم باشد، مانند ۰۰۱۲۳۴۵۶۷۸.",
+        "national_id_length": "کد ملی ۱۰ رقم است؛ {length} رقم وارد شده است.",
+        "national_id_check": "این کد ملی معتبر نیست (رقم کنترل آن نمی‌خواند).",
+        "company_id_format": "شناسه ملی باید ۱۱ رقم باشد.",
+        "company_id_length": "شناسه ملی ۱۱ رقم است؛ {length} رقم وارد شده است.",
+        "company_id_check": "این شناسه ملی معتبر نیست (رقم کنترل آن نمی‌خواند).",
+        "postal_code_format": "کد پستی باید ۱۰ رقم باشد.",
+        "postal_code_length": "کد پستی ۱۰ رقم است؛ {length} رقم وارد شده است.",
+        "postal_code_check": "این کد پستی معتبر نیست؛ پنج رقم نخست کد پستی ۰ و ۲ ندارد و هیچ رقم آن ۲ نیست.",
+        "mobile_format": "شماره همراه باید با ۰۹ آغاز شود و ۱۱ رقم باشد، مانند ۰۹۱۲۳۴۵۶۷۸۹.",
+        "not_case_choice": "«{value}» از گزینه‌های مجاز این پرونده نیست.",
+        "unknown_user": "«{value}» کاربر فعالی با نقش لازم در این استان نیست.",
+        "duplicate_case": "دور شناسایی این استان برای این سال پیش‌تر آغاز شده است؛ هر سال یک دور برگزار می‌شود. تکرار دور فقط با ذکر دلیل و توسط ناظر ممکن است.",
     },
     "en": {
         "yes": "Yes",
@@ -83,6 +96,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "date_year_gregorian": "Year {year} looks Gregorian; enter the Jalali date, e.g. 1405/01/15.",
         "date_month": "There is no month {month}; months run from 1 to 12.",
         "date_day": "{month_name} {year} has no day {day}; its days run from 1 to {length}.",
+        "national_id_format": "A national id has 10 digits, e.g. 0012345678.",
+        "national_id_length": "A national id has 10 digits; {length} given.",
+        "national_id_check": "This national id is not valid (its check digit does not match).",
+        "company_id_format": "A company national id has 11 digits.",
+        "company_id_length": "A company national id has 11 digits; {length} given.",
+        "company_id_check": "This company national id is not valid (its check digit does not match).",
+        "postal_code_format": "A postal code has 10 digits.",
+        "postal_code_length": "A postal code has 10 digits; {length} given.",
+        "postal_code_check": ("This postal code is not valid: its first five digits hold no 0 or 2, "
+                              "and no digit is 2."),
+        "mobile_format": "A mobile number starts with 09 and has 11 digits, e.g. 09123456789.",
+        "not_case_choice": "“{value}” is not one of this case's choices.",
+        "unknown_user": "“{value}” is not an active user holding the required role in this province.",
+        "duplicate_case": ("A round for this province and year was already started; "
+                           "the round runs once a year. Only a supervisor may start a repeat round, "
+                           "giving a reason."),
     },
 }
 

@@ -17,6 +17,7 @@ LOCALES = ("fa", "en")
 TYPES = (
     "text", "long_text", "integer", "decimal", "money", "percent", "date",
     "boolean", "choice", "multi_choice", "file", "records",
+    "national_id", "company_id", "postal_code", "mobile", "user",
 )
 """The field types a definition may use (``type`` of a field)."""
 
@@ -30,13 +31,18 @@ TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "percent": frozenset({"min", "max", "places"}),
     "date": frozenset(),
     "boolean": frozenset(),
-    "choice": frozenset({"choices"}),
-    "multi_choice": frozenset({"choices", "min_items", "max_items"}),
+    "choice": frozenset({"choices", "options_from"}),
+    "multi_choice": frozenset({"choices", "options_from", "min_items", "max_items"}),
     "file": frozenset({"accept", "multiple", "min_items", "max_items"}),
     "records": frozenset({"fields", "min_items", "max_items"}),
+    "national_id": frozenset(),
+    "company_id": frozenset(),
+    "postal_code": frozenset(),
+    "mobile": frozenset(),
+    "user": frozenset({"role", "multiple", "min_items", "max_items"}),
 }
 COMMON_KEYS = frozenset({"name", "type", "label", "help", "required", "default"})
-FORM_KEYS = frozenset({"id", "title", "help", "fields", "context"})
+FORM_KEYS = frozenset({"id", "title", "help", "fields", "rules", "context"})
 
 DEFAULT_MAX_LENGTH = {"text": 500, "long_text": 10000}
 DEFAULT_PLACES = 2
@@ -65,6 +71,11 @@ class FieldDefinition:
     (file) a tuple of MIME types and ``.ext`` extensions, as HTML's ``accept``
     attribute takes them. ``default`` is already in its clean form. ``fields``
     holds the columns of a ``records`` field and is empty for other types.
+    A ``choice``/``multi_choice`` has either ``choices`` or ``options_from``
+    (``{"case": <list in the case data>, "value": <key>, "label": <key>,
+    "where": {<key>: <value>}}``: its choices come from the case); a ``user``
+    field has ``role`` (who may be picked: active users holding it in the
+    case's province) and ``multiple`` (False).
     """
 
     name: str
@@ -89,6 +100,8 @@ class FieldDefinition:
 class FormDefinition:
     """A checked form definition; ``source`` is the file it came from.
 
+    ``rules`` are the checked cross-field and case-data rules (see :mod:`forms.rules`).
+
     ``digest`` is a hash of the content (not of ``source``): two definitions
     with the same digest validate and render the same way.
     """
@@ -97,6 +110,7 @@ class FormDefinition:
     title: Mapping[str, str]
     help: Mapping[str, str] | None
     fields: tuple[FieldDefinition, ...]
+    rules: tuple[Mapping[str, Any], ...] = ()
     source: str = "<memory>"
     # ids of other forms whose data the person filling this one needs in view (see web/services/case_file.py)
     context: tuple[str, ...] = ()

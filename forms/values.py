@@ -19,6 +19,16 @@ The rules per field type (what :func:`clean_value` accepts and returns):
   them, each once, returned in the order of the definition.
 - ``file``: an attachment id (1-64 of ``A-Z a-z 0-9 _ -``), a list of them
   when ``multiple``.
+- ``national_id``, ``company_id``, ``postal_code``, ``mobile``: see
+  :mod:`forms.identifiers`; returned as strings of Latin digits.
+- ``choice``/``multi_choice`` with ``options_from``: one of the values the
+  case data gives (see :func:`forms.context.case_options`).
+- ``user``: the user name of an active user who holds the field's ``role`` in
+  the case's province (a list of them when ``multiple``).
+
+Choices from the case and users are checked against the current
+:class:`forms.context.ValidationContext`; without one any non-empty value of
+the right shape passes.
 
 Number strings may use Persian or Arabic-Indic digits, ``٫`` or ``.`` as the
 decimal point, a ``%`` or ``٪`` sign (percent), and thousands separators
@@ -36,6 +46,8 @@ from typing import Any, Callable
 
 from engine.calendar import MAX_YEAR, MIN_YEAR, days_in_jalali_month, from_jalali, latin_digits, to_jalali
 
+from .context import case_options, current_context
+from .identifiers import CLEANERS as IDENTIFIER_CLEANERS
 from .messages import LIST_SEPARATOR, message, normalize_locale
 from .model import MAX_SAFE_INTEGER, SIGNIFICANT_DIGITS, FieldDefinition
 
@@ -194,6 +206,8 @@ def _shown(value: Any) -> str:
 
 
 def _one_choice(field: FieldDefinition, value: Any) -> str:
+    if field.options.get("options_from"):
+        return _case_choice(field, value)
     values = [c["value"] for c in field.options["choices"]]
     if isinstance(value, str) and value.strip() in values:
         return value.strip()
@@ -223,8 +237,44 @@ def _list(field: FieldDefinition, value: Any, item: Callable[[FieldDefinition, A
 
 
 def _multi_choice(field: FieldDefinition, value: Any) -> list[str]:
-    chosen = set(_list(field, value, _one_choice))
-    return [c["value"] for c in field.options["choices"] if c["value"] in chosen]
+    chosen = _list(field, value, _one_choice)
+    if field.options.get("options_from"):
+        return chosen
+    return [c["value"] for c in field.options["choices"] if c["value"] in set(chosen)]
+
+
+def _plain(value: Any, max_length: int = 200) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or "\n" in value.strip() or len(value.strip()) > max_length:
+        raise InvalidValue("not_text")
+    return value.strip()
+
+
+def _case_choice(field: FieldDefinition, value: Any) -> str:
+    text = _plain(value)
+    context = current_context()
+    if context is None:
+        return text
+    if text not in {o["value"] for o in case_options(field.options["options_from"], context.case, "fa")}:
+        raise InvalidValue("not_case_choice", value=_shown(text))
+    return text
+
+
+def _one_user(field: FieldDefinition, value: Any) -> str:
+    name = _plain(value, 80)
+    context = current_context()
+    if context is None or context.users is None:
+        return name
+    if name not in {username for username, _ in context.people(field.options.get("role"))}:
+        raise InvalidValue("unknown_user", value=_shown(name))
+    return name
+
+
+def _user(field: FieldDefinition, value: Any) -> str | list[str]:
+    if field.options.get("multiple"):
+        return _list(field, value, _one_user)
+    return _one_user(field, value)
 
 
 def _file_id(field: FieldDefinition, value: Any) -> str:
@@ -251,6 +301,8 @@ _CLEANERS: dict[str, Callable[[FieldDefinition, Any], Any]] = {
     "choice": _one_choice,
     "multi_choice": _multi_choice,
     "file": _file,
+    "user": _user,
+    **IDENTIFIER_CLEANERS,
 }
 
 

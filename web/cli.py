@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from engine.validation import read_sources
 
@@ -19,7 +19,7 @@ from .config import ConfigError
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
-from .services import deployment, instances, messages, timers, users
+from .services import deployment, messages, starting, task_page, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
 from .services.letters.kinds import check_letters
@@ -45,8 +45,27 @@ def _fail(exc: ServiceError) -> None:
     if isinstance(exc, DeploymentRefused):
         for problem in exc.problems:
             click.echo(str(problem), err=True)
+    elif getattr(exc, "errors", None):
+        # one line per problem, as the API reports them: field (records columns as field.row.column): message
+        for field, messages in exc.errors.items():
+            for text in messages:
+                click.echo(f"{field}: {text}", err=True)
     else:
         click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def _data_object(value: str | None, what: str) -> dict[str, Any]:
+    payload = _json_option(value, what)
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise click.BadParameter("must be a JSON object of field names and values", param_hint=what)
+    return payload
+
+
+def _database_not_ready(exc: SQLAlchemyError) -> None:
+    click.echo(f"error: the database is not ready ({type(exc).__name__}); run `clusterflow db upgrade`", err=True)
     sys.exit(1)
 
 
@@ -122,14 +141,21 @@ def deploy(paths: tuple[str, ...], reason: str | None, username: str | None) -> 
 @click.option("--user", "username", help="Start as this user (default: the system).")
 @with_appcontext
 def start(process_id: str, data: str | None, province: str | None, username: str | None) -> None:
-    """Start a new instance of PROCESS_ID and run it until it waits."""
+    """Start a new instance of PROCESS_ID and run it until it waits.
+
+    The data is checked against the start form (fields and rules) exactly as the API checks it.
+    """
     runtime = current_runtime()
-    payload = _json_option(data, "--data")
+    payload = _data_object(data, "--data")
     try:
-        outcome = instances.start_instance(process_id, payload, actor=_actor(username), province=province,
-                                           uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
+        outcome = starting.start_with_form(process_id, payload, province, actor=_actor(username), locale="en",
+                                           uow=unit_of_work(), runtime=runtime, clock=runtime.clock,
+                                           any_process=True)
     except ServiceError as exc:
         _fail(exc)
+        return
+    except SQLAlchemyError as exc:
+        _database_not_ready(exc)
         return
     click.echo(f"instance {outcome.instance_id}: {outcome.status}")
     _print_open_tasks(outcome.instance_id)
@@ -149,14 +175,20 @@ def tasks(instance_id: int | None) -> None:
 @click.option("--user", "username", help="Complete as this user (default: the system).")
 @with_appcontext
 def complete(task_id: str, data: str | None, username: str | None) -> None:
-    """Complete an open task with DATA and run the process on."""
+    """Complete an open task with DATA and run the process on.
+
+    The data is checked against the task's form (fields and rules) exactly as the API checks it.
+    """
     runtime = current_runtime()
-    payload = _json_option(data, "--data")
+    payload = _data_object(data, "--data")
     try:
-        outcome = instances.complete_task(task_id, payload, actor=_actor(username), uow=unit_of_work(),
-                                          runtime=runtime, clock=runtime.clock)
+        outcome = task_page.complete_with_form(task_id, payload, actor=_actor(username), locale="en",
+                                               uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
     except ServiceError as exc:
         _fail(exc)
+        return
+    except SQLAlchemyError as exc:
+        _database_not_ready(exc)
         return
     click.echo(f"instance {outcome.instance_id}: {outcome.status}")
     _print_open_tasks(outcome.instance_id)

@@ -22,6 +22,7 @@ MESSAGES = {
     e.NotYourTask: _l("This task belongs to another role or is held by a colleague."),
     e.Forbidden: _l("You may not do this."),
     e.TaskAlreadyCompleted: _l("This task was already completed or withdrawn; nothing was changed."),
+    e.DuplicateCase: _l("Such a case already exists for this province and year; nothing was started."),
     e.ConcurrentUpdate: _l("Someone else changed this case at the same moment; nothing was changed. Reload and try again."),
     e.Conflict: _l("This conflicts with the current state; nothing was changed."),
     e.InvalidInput: _l("Some of the input is not valid; nothing was changed."),
@@ -57,7 +58,7 @@ def translated(exc: e.ServiceError) -> str:
 
 def error_body(exc: e.ServiceError) -> dict:
     body: dict = {"error": type(exc).__name__, "message": translated(exc), "detail": str(exc)}
-    if isinstance(exc, e.InvalidInput) and exc.errors:
+    if isinstance(exc, (e.InvalidInput, e.DuplicateCase)) and exc.errors:
         body["errors"] = exc.errors
     if isinstance(exc, e.ProcessFailed) and exc.element_id:
         body["element_id"] = exc.element_id

@@ -34,7 +34,7 @@ def test_expert_starts_a_round_fixing_a_form_error_then_members_vote(page: Page,
         if index:
             form.locator("[data-add-row=committee]").click()
         form.locator(f"[name='committee.{index}.full_name']").fill(f"عضو {index + 1}")
-        form.locator(f"[name='committee.{index}.username']").fill(member)
+        form.locator(f"[name='committee.{index}.username']").select_option(member)   # active members of the province
     page.get_by_test_id("start").click()
     expect(page.get_by_test_id("form-errors")).to_be_visible()
     year_error = page.locator("[data-error-for=year]")

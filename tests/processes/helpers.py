@@ -8,6 +8,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 
+from forms.context import ValidationContext
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
 from tests.web.helpers import complete, deploy, open_tasks, start
@@ -65,9 +66,25 @@ def do(instance_id: int, element_id: str, data: dict, *, assignee: str | None = 
 def do_task(task: TaskRecord, data: dict):
     """Complete ``task`` as a person would in the browser: the data must pass the task's form, cleaned by it."""
     instructions_render(task)
-    clean, errors = validate_submission(load_form(task.form_id), data, "en")
+    clean, errors = check_form(task, data)
     assert errors == {}, f"{task.element_id}: the form {task.form_id} refuses {errors}"
     return complete(task.id, clean, actor=worker(task))
+
+
+def check_form(task: TaskRecord, data: dict) -> tuple[dict, dict]:
+    """The task's form and rules on ``data`` with the live case data (people and dates: see tests/web)."""
+    runtime = current_runtime()
+    with unit_of_work(write=False) as uow:
+        workflow = instances.restore_workflow(runtime, uow.session.get(ProcessInstance, task.instance_id))
+    case = runtime.engine.task(workflow, task.id).data
+    return validate_submission(load_form(task.form_id), data, "en", ValidationContext(case=case))
+
+
+def refused(instance_id: int, element_id: str, data: dict) -> dict:
+    """The errors the open ``element_id`` task's form gives ``data`` (it must refuse it)."""
+    clean, errors = check_form(one(instance_id, element_id), data)
+    assert errors, f"{element_id}: the form accepts {data}"
+    return errors
 
 
 def instructions_render(task: TaskRecord) -> str | None:
@@ -196,7 +213,7 @@ COUNCIL = [
 COUNCIL_MEMBERS = [m["username"] for m in COUNCIL]
 FEASIBILITY = {"readiness_score": 4, "interviews_n": 24, "recommendation": "go", "budget_estimate": 40_000_000_000,
                "feasibility_summary": "آمادگی بالا", "feasibility_file": "file-feasibility"}
-CONTRACTS = {"cda_name": "شرکت مشاور", "cda_national_id": "10101010101", "cda_certificate": "file-cert",
+CONTRACTS = {"cda_name": "شرکت مشاور", "cda_national_id": "10101010103", "cda_certificate": "file-cert",
              "cda_team": [{"full_name": "الف", "position": "agent"}, {"full_name": "ب", "position": "assistant"},
                           {"full_name": "ج", "position": "secretary"}],
              "cda_contract_no": "Q-1", "cda_contract_start": "1405/03/01", "cda_contract_months": 36,

@@ -11,6 +11,7 @@ from .helpers import (
     VISIT,
     action_plan,
     advance,
+    complete,
     council_decides,
     data,
     deploy_processes,
@@ -19,11 +20,13 @@ from .helpers import (
     joint_action,
     one,
     open_case,
+    refused,
     send_message,
     tasks,
     to_action_plan,
     to_diagnostic,
     to_permit,
+    worker,
 )
 
 
@@ -70,6 +73,9 @@ def test_the_permit_arrives_as_a_message_correlated_by_case_key(ctx):
     to_permit(second)
     permit_task = one(first, "issue_permit")
     assert (permit_task.role, instance(first).stage) == ("isipo_expert", "permit")
+    # the request letter was dated 1405/02/01 (a case value): a permit dated before it is refused at its field
+    assert refused(first, "issue_permit", {"permit_status": "issued", "permit_date": "1405/01/31"}) == {
+        "permit_date": ["The permit is dated before the company's request letter."]}
     send_message("permit_issued", {"case_key": "tehran-1405-TH-02"}, {"no": "P-77", "date": "1405/03/01"})
     assert tasks(second, "issue_permit") == []            # the message withdrew the second case's permit task
     contracts = one(second, "sign_contracts")
@@ -131,8 +137,13 @@ def test_a_council_short_of_firms_is_sent_back_and_the_council_revises_the_study
     to_diagnostic(case)
     do(case, "diagnostic_study", DIAGNOSTIC)
     do(case, "review_diagnostic", {"review_status": "accepted", "supervisor_comments": "کامل است"})
-    do(case, "form_council", {"council": [m for m in COUNCIL if m["username"] != "firm_c"]})
-    assert any("سه نماینده" in p for p in data(case)["council_problems"])
+    short = {"council": [m for m in COUNCIL if m["username"] != "firm_c"]}
+    assert refused(case, "form_council", short) == {
+        "council": ["At least three representatives of the cluster's firms are needed."]}
+    twice = {"council": [*COUNCIL, dict(COUNCIL[2], full_name="دوباره")]}
+    assert refused(case, "form_council", twice) == {"council.7.username": ["This member is listed more than once."]}
+    complete(one(case, "form_council").id, short, actor=worker(one(case, "form_council")))
+    assert any("سه نماینده" in p for p in data(case)["council_problems"])   # the process's own check stays
     do(case, "form_council", {"council": COUNCIL})
     assert data(case)["council_members"] == COUNCIL_MEMBERS
     assert one(case, "schedule_meeting").role == "cda"  # the council's secretary
@@ -150,8 +161,14 @@ def test_a_council_short_of_firms_is_sent_back_and_the_council_revises_the_study
 def test_an_unbalanced_budget_and_a_rejected_plan_go_back_to_the_cda(ctx):
     case = open_case()
     to_action_plan(case)
-    do(case, "draft_action_plan", action_plan(joint_action(total=1_000, isipo=600, others=300)))
-    assert data(case)["plan_problems"] and one(case, "draft_action_plan")
+    unbalanced = action_plan(joint_action(), joint_action(total=1_000, isipo=600, others=300))
+    assert refused(case, "draft_action_plan", unbalanced) == {
+        "joint_actions.1.budget_total": ["The total budget must equal ISIPO's share plus the others' share."]}
+    backwards = action_plan(joint_action() | {"start_date": "1405/07/01", "end_date": "1405/06/30"})
+    assert refused(case, "draft_action_plan", backwards) == {
+        "joint_actions.0.end_date": ["The end date is before the start date."]}
+    complete(one(case, "draft_action_plan").id, unbalanced, actor=worker(one(case, "draft_action_plan")))
+    assert data(case)["plan_problems"] and one(case, "draft_action_plan")   # the process's own check stays
     do(case, "draft_action_plan", action_plan(joint_action(), joint_action("مرکز طراحی", 3_000, 1_000, 2_000)))
     assert (data(case)["budget_total"], data(case)["leverage"]) == (1_000_003_000, pytest.approx(0.67, abs=0.01))
     council_decides(case, "reject")

@@ -17,6 +17,7 @@ from .helpers import (
     do,
     instance,
     one,
+    refused,
     round_to_committee,
     snapshot_tasks,
     start,
@@ -64,16 +65,21 @@ def test_the_ranking_is_the_weighted_score_worked_by_hand(ctx):
     assert [r["code"] for r in data(case)["ranking"]] == ["TH-01", "TH-02", "TH-04", "TH-03"]
 
 
-def test_an_incomplete_register_goes_back_to_the_expert(ctx):
+def test_an_incomplete_register_is_refused_at_its_rows(ctx):
     case = start_round()
     no_firms = dict(CANDIDATES[0], firms_micro=0, firms_small=0, firms_medium=0)
-    do(case, "register_candidates", {"candidates": [no_firms, *CANDIDATES[1:]]})
-    again = one(case, "register_candidates")
-    assert again.role == "cluster_expert"
+    assert refused(case, "register_candidates", {"candidates": [no_firms, *CANDIDATES[1:]]}) == {
+        "candidates.0.firms_micro": ["The cluster has no firms; give at least one micro, small or medium firm."]}
+    same_code = {"candidates": [*CANDIDATES, dict(CANDIDATES[0], name="دوباره")]}
+    assert refused(case, "register_candidates", same_code) == {
+        "candidates.4.code": ["This cluster code is used by another row; each cluster's code must be unique."]}
+    assert list(refused(case, "register_candidates", {"candidates": CANDIDATES[:1]})) == ["candidates"]
+    assert list(refused(case, "register_candidates", {"candidates": [dict(CANDIDATES[0], lq=None),
+                                                                     *CANDIDATES[1:]]})) == ["candidates.0.lq"]
+    # the process's own check stays as a defence behind the form
+    complete(one(case, "register_candidates").id, {"candidates": [no_firms, *CANDIDATES[1:]]}, actor=EXPERT)
+    assert one(case, "register_candidates").role == "cluster_expert"
     assert data(case)["data_problems"] == ["TH-01: تعداد بنگاه‌ها صفر است"]
-    do(case, "register_candidates", {"candidates": [dict(CANDIDATES[0], code="TH-02"), *CANDIDATES[1:]]})
-    assert data(case)["data_problems"] == ["TH-02: کد خوشه تکراری است"]
-    # an API client may skip the form: the check still finds the missing value
     complete(one(case, "register_candidates").id, {"candidates": [dict(CANDIDATES[0], lq=None), *CANDIDATES[1:]]},
              actor=EXPERT)
     assert data(case)["data_problems"] == ["TH-01: این ستون‌ها خالی است: lq"]
@@ -95,10 +101,19 @@ def test_a_score_no_rule_matches_is_a_clear_error_and_changes_nothing(ctx):
     one(case, "review_ranking")
 
 
-def test_an_ineligible_or_unknown_proposal_goes_back_to_the_expert(ctx):
+def test_an_ineligible_unknown_or_repeated_proposal_is_refused_at_its_row(ctx):
     case = start_round()
     do(case, "register_candidates", {"candidates": CANDIDATES})
-    do(case, "review_ranking", {"proposed_clusters": [{"code": "TH-03"}, {"code": "TH-77"}]})
+    errors = refused(case, "review_ranking", {"proposed_clusters": [{"code": "TH-01"}, {"code": "TH-03"},
+                                                                    {"code": "TH-77"}]})
+    assert errors == {"proposed_clusters.1.code": ["“TH-03” is not one of this case's choices."],
+                      "proposed_clusters.2.code": ["“TH-77” is not one of this case's choices."]}
+    assert refused(case, "review_ranking", {"proposed_clusters": [{"code": "TH-01"}, {"code": "TH-01"}]}) == {
+        "proposed_clusters.1.code": ["This cluster is proposed more than once."]}
+    assert list(refused(case, "review_ranking", {"proposed_clusters": []})) == ["proposed_clusters"]
+    # the process's own check stays as a defence behind the form
+    complete(one(case, "review_ranking").id, {"proposed_clusters": [{"code": "TH-03"}, {"code": "TH-77"}]},
+             actor=EXPERT)
     one(case, "review_ranking")
     problems = data(case)["proposal_problems"]
     assert len(problems) == 2 and problems[0].startswith("TH-03") and problems[1].startswith("TH-77")
@@ -149,5 +164,5 @@ def test_the_start_form_gives_the_committee_as_records_and_a_round_needs_one(ctx
                  actor=EXPERT).instance_id
     assert (data(case)["committee_members"], data(case)["round_key"]) == (COMMITTEE, "tehran-1405")
     with pytest.raises(ProcessFailed) as failure:
-        start("identification_round", {"province": "tehran", "year": 1405, "committee": []}, actor=EXPERT)
+        start("identification_round", {"province": "tehran", "year": 1406, "committee": []}, actor=EXPERT)
     assert failure.value.element_id == "init_round" and "committee_members" in str(failure.value)

@@ -92,13 +92,13 @@ def test_the_feasibility_study_registers_the_clusters_firms(ctx):
     from .helpers import FEASIBILITY, open_case
 
     case = open_case()
-    firms = [{"national_id": "10320001", "name": "مبل آرا", "size": "small", "contact": "021-5555"},
-             {"national_id": "10320002", "name": "چوب نو", "size": "micro"}]
+    firms = [{"national_id": "۱۴۱۰۰۰۰۵۲۹۴", "name": "مبل آرا", "size": "small", "contact": "021-5555"},
+             {"national_id": "10860145535", "name": "چوب نو", "size": "micro"}]
     do(case, "feasibility_study", dict(FEASIBILITY, firms=firms))
     with unit_of_work(write=False) as uow:
         cluster_id = uow.session.get(ProcessInstance, case).cluster_id
     from web.models import Firm
 
     registered = sorted((f.national_id, f.name, f.size, f.cluster_id, f.province) for f in rows(Firm))
-    assert registered == [("10320001", "مبل آرا", "small", cluster_id, "tehran"),
-                          ("10320002", "چوب نو", "micro", cluster_id, "tehran")]
+    assert registered == [("10860145535", "چوب نو", "micro", cluster_id, "tehran"),
+                          ("14100005294", "مبل آرا", "small", cluster_id, "tehran")]

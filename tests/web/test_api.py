@@ -32,7 +32,7 @@ DECLARED = {
     ("post", "/tasks/{task_id}/unclaim"): {"200", "401", "403", "404", "409"},
     ("post", "/tasks/{task_id}/handover"): {"200", "401", "403", "404", "409", "422"},
     ("post", "/tasks/{task_id}/complete"): {"200", "400", "401", "403", "404", "409", "422"},
-    ("post", "/process-instances"): {"201", "400", "401", "403", "404", "422"},
+    ("post", "/process-instances"): {"201", "400", "401", "403", "404", "409", "422"},
     ("get", "/process-instances/{instance_id}"): {"200", "401", "404"},
     ("get", "/process-instances"): {"200", "401", "403", "422"},
     ("post", "/process-instances/{instance_id}/suspend"): {"200", "401", "403", "404", "409", "422"},

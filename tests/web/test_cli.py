@@ -43,7 +43,8 @@ def test_example_runs_start_to_finish_through_the_cli(cli):
     assert "deployed version 1: document_review" in cli("deploy", "examples/", "--reason", "first").output
     assert "unchanged, already version 1" in cli("deploy", "examples/").output
 
-    started = cli("start", "document_review", "--data", '{"document_number": 7}', "--province", "tehran").output
+    started = cli("start", "document_review", "--data", '{"title": "Lease", "document_number": 7}',
+                  "--province", "tehran").output
     assert "instance 1: running" in started and "cluster_expert  review_document" in started
     [review] = task_ids(started)
     [rework] = task_ids(cli("complete", review, "--data", '{"decision": "rework"}').output)
@@ -59,7 +60,7 @@ def test_example_runs_start_to_finish_through_the_cli(cli):
 
 def test_timers_fire_through_the_cli_once(cli):
     cli("deploy", "examples/")
-    [review] = task_ids(cli("start", "document_review", "--data", '{"document_number": 1}').output)
+    [review] = task_ids(cli("start", "document_review", "--data", '{"title": "Lease", "document_number": 1}').output)
     assert "0 timer(s) fired" in cli("run-timers").output
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=6), tick=False):
         assert "fired review_overdue in instance 1" in cli("run-timers").output
@@ -81,6 +82,24 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(cli, tmp_path):
     assert cli("tasks").output.strip() == ""
     result = cli("complete", "0" * 8 + "-0000-0000-0000-" + "0" * 12, "--data", "{}", ok=False)
     assert "no task" in result.output
+
+
+def test_start_and_complete_check_the_forms_as_the_api_does(cli):
+    """One line per problem (field: message), exit 1, no traceback, nothing started or completed."""
+    cli("deploy", "examples/")
+    result = cli("start", "document_review", "--data", '{"document_number": "five", "extra": 1}', ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert sorted(result.output.strip().splitlines()) == [
+        "document_number: Must be a number.", "extra: This field is not in the form.",
+        "title: This field is required."]
+    assert cli("tasks").output.strip() == ""
+    result = cli("start", "document_review", "--data", "[1, 2]", ok=False)
+    assert result.exit_code == 2 and "must be a JSON object" in result.output
+    [review] = task_ids(cli("start", "document_review", "--data", '{"title": "Lease", "document_number": 3}').output)
+    result = cli("complete", review, "--data", '{"decision": 5}', ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line.split(":")[0] for line in result.output.strip().splitlines()] == ["decision"]
+    assert task_ids(cli("tasks").output) == [review]              # still open: nothing was completed
 
 
 def test_create_user_hashes_the_password_and_checks_roles(cli):

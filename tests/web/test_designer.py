@@ -265,6 +265,17 @@ def test_forms_of_a_version_are_edited_with_a_live_preview_and_checked_before_sa
     preview = post_json(client, "/designer/forms/document_review_decision/preview", {"text": changed}).get_json()
     assert preview["problems"] == []
     assert "یادداشت بازبین" in preview["html"] and 'name="note"' in preview["html"]
+    picks = text.replace('"fields": [', '"fields": [{"name": "who", "type": "user", "role": "cda", "label": '
+                                        '{"fa": "عامل", "en": "Agent"}}, {"name": "code", "type": "choice", '
+                                        '"options_from": {"case": "ranking", "value": "code"}, "label": '
+                                        '{"fa": "کد", "en": "Code"}}, ', 1)
+    preview = post_json(client, "/designer/forms/document_review_decision/preview", {"text": picks}).get_json()
+    assert preview["problems"] == [] and 'name="who"' in preview["html"] and 'name="code"' in preview["html"]
+    wrong_rule = changed.replace('"fields": [', '"rules": [{"kind": "sum_equals", "field": "nope", "parts": ["x"], '
+                                               '"message": {"fa": "x", "en": "x"}}], "fields": [', 1)
+    refused = post_json(client, "/designer/forms/document_review_decision", {"text": wrong_rule})
+    assert refused.status_code == 422
+    assert any("rule #1 (sum_equals)" in p and "'nope'" in p for p in refused.get_json()["problems"])
     bad = changed.replace('"type": "text"', '"type": "txet"', 1)
     refused = post_json(client, "/designer/forms/document_review_decision", {"text": bad})
     assert refused.status_code == 422 and any("txet" in p for p in refused.get_json()["problems"])

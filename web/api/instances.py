@@ -20,12 +20,15 @@ bp.before_request(require_token)
 @bp.arguments(StartSchema)
 @bp.response(201, InstanceSchema, headers={"Location": {"description": "The new case's URL",
                                                          "schema": {"type": "string"}}})
-@bp.answers(400, 401, 403, 404, 422)
+@bp.answers(400, 401, 403, 404, 409, 422)
 def start(body: dict):  # type: ignore[no-untyped-def]
     """Start a case of a process with its start form's data, in a province
 
     As in the web app: only holders of the start lane's role may start a process (else 404, as for an
-    unknown process); a province not the caller's gives 403; start-form errors give 422 per field.
+    unknown process); a province not the caller's gives 403; start-form errors (fields, the form's rules,
+    unknown users) give 422 per field. A process run once per province and year (the identification round)
+    answers 409 with the message at `year` when that case exists; a supervisor may start a repeat by giving
+    `repeat_reason` in the data.
     """
     actor, runtime = api_actor(), current_runtime()
     outcome = starting.start_with_form(body["process_id"], body["data"], body["province"], actor=actor,

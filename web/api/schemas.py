@@ -141,6 +141,11 @@ def _form_schema(page: Any) -> dict[str, Any] | None:
     return json_schema(page.form, current_language()) if page.form is not None else None
 
 
+def _choices(page: Any) -> dict[str, list[dict[str, str]]]:
+    return {key: [{"value": value, "label": label} for value, label in options]
+            for key, options in (getattr(page, "choices", None) or {}).items()}
+
+
 class TaskSchema(ma.Schema):
     """A task as its page shows it (dumped from ``web.services.task_page.TaskPage``)."""
 
@@ -170,6 +175,11 @@ class TaskSchema(ma.Schema):
     case_file = fields.Nested(CaseFileSchema, required=True, metadata={
         "description": "What the case has gathered so far: earlier steps by stage (newest first), what this "
                        "decision needs in view, and for a task sent back, the reviewers' comments"})
+    choices = fields.Function(_choices, metadata={
+        "type": "object",
+        "description": "For fields whose choices come from the case (`x-options-from`) or from people (`x-role`): "
+                       "the values that may be given now, by field name (`records.column` for a column), each "
+                       "`{value, label}`; users by full name. Empty when the caller may not complete the task"})
 
 
 class CompleteSchema(ma.Schema):

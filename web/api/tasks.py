@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import unit_of_work
 from ..i18n import current_language
 from ..runtime import current_runtime
-from ..services import inbox, instances, task_page
+from ..services import inbox, instances, submissions, task_page
 from ..services.inbox import InboxFilters
 from .auth import api_actor, require_token
 from .parsing import ApiBlueprint
@@ -91,5 +91,11 @@ def complete(body: dict, task_id: str):  # type: ignore[no-untyped-def]
 
 
 def _task_page(task_id: str) -> task_page.TaskPage:
+    runtime = current_runtime()
     with unit_of_work(write=False) as uow:
-        return task_page.load_task_page(uow.session, current_runtime(), api_actor(), task_id, current_language())
+        page = task_page.load_task_page(uow.session, runtime, api_actor(), task_id, current_language())
+        # what may be picked now in fields whose choices come from the case or from people (TaskSchema.choices)
+        page.choices = submissions.field_options(  # type: ignore[attr-defined]
+            uow.session, page.form if page.may_complete else None, page.task.province, page.data,
+            current_language(), runtime.clock)
+        return page

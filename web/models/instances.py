@@ -43,6 +43,10 @@ class ProcessInstance(db.Model):
     # ids of the diagram's elements the case has passed through (kept here: the live state is compacted)
     visited: Mapped[list | None] = mapped_column(JSON)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    # "<process>|<province>|<value>..." for processes that allow one case per such key (start event property
+    # ``one_case_per``), while the case runs or after it completed; cleared when it is terminated. Unique, so
+    # two concurrent starts cannot both succeed.
+    unique_key: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -43,5 +43,7 @@ class ProcessDefinition(db.Model):
     manual_start: Mapped[bool] = mapped_column(Boolean, default=False)
     starter_role: Mapped[str | None] = mapped_column(String(80))
     start_form: Mapped[str | None] = mapped_column(String(255))
+    # start-data names allowing one case per process, province and their values ("year"); comma-separated
+    one_case_per: Mapped[str | None] = mapped_column(String(255))
 
     version: Mapped[ProcessVersion] = relationship(back_populates="definitions")

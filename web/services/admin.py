@@ -61,6 +61,7 @@ def change_status(instance_id: int, action: str, reason: str | None, *, actor: A
         instance.updated_at = now
         if action == "terminate":
             instance.completed_at = now
+            instance.unique_key = None  # a terminated round does not count: the year's round may start again
             for task in uow.session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance.id,
                                                                      TaskRecord.status == "open")):
                 task.status, task.completed_at = "cancelled", now

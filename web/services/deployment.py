@@ -54,7 +54,8 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
             version.definitions.append(ProcessDefinition(
                 process_id=process_id, name=spec_set.process_names.get(process_id, process_id),
                 start_message=starts.get(process_id), manual_start=manual is not None,
-                starter_role=manual.role if manual else None, start_form=manual.form if manual else None))
+                starter_role=manual.role if manual else None, start_form=manual.form if manual else None,
+                one_case_per=",".join(manual.one_case_per) if manual and manual.one_case_per else None))
         uow.session.add(version)
         uow.session.flush()
         record(uow.session, None, "deployed", clock.now(), actor=actor,

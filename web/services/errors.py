@@ -46,6 +46,14 @@ class TaskAlreadyCompleted(Conflict):
     pass
 
 
+class DuplicateCase(Conflict):
+    """A process that runs once per province and year (etc.) already has that case; ``errors`` per field."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
 class ConcurrentUpdate(Conflict):
     pass
 

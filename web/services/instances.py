@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 
 from ..models import ProcessInstance, TaskRecord
 from ..runtime import Runtime
+from . import one_case
 from .actors import Actor
 from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
@@ -32,42 +34,67 @@ class Outcome:
 
 
 def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Actor, province: str | None,
-                   uow: UnitOfWork, runtime: Runtime, clock: Clock, title: str | None = None) -> Outcome:
+                   uow: UnitOfWork, runtime: Runtime, clock: Clock, title: str | None = None,
+                   repeat_reason: str | None = None, locale: str = "en") -> Outcome:
     """Start the newest version of ``process_id`` and run it until it waits.
 
-    Only holders of the role of the start event's lane may start a process by hand.
+    Only holders of the role of the start event's lane may start a process by hand. A process with
+    ``one_case_per`` (the identification round: one per province and year) refuses a second case while
+    the first runs or after it completed, unless a supervisor gives ``repeat_reason`` (kept in the history).
 
     :raise ProcessNotFound, InvalidInput, ProcessFailed, Forbidden:
+    :raise DuplicateCase: such a case exists already (409, the message at the field, in ``locale``).
     """
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
     with uow:
         definition = latest_definition(uow.session, process_id)
-        if not actor.system and (not definition.manual_start or
-                                 (definition.starter_role and definition.starter_role not in actor.roles)):
+        starter = actor.system or (definition.manual_start and
+                                   (not definition.starter_role or definition.starter_role in actor.roles))
+        # a supervisor who is not the starter may only repeat a once-a-year case that exists
+        repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
+        if not starter and not repeater:
             raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
                             if definition.manual_start else f"'{process_id}' is not started by hand")
         version = definition.version
         spec_set = runtime.spec_set(version)
+        manual = spec_set.manual_starts.get(process_id)
+        per = manual.one_case_per if manual else ()
+        key, repeated = one_case.claim_key(uow.session, one_case.case_key(process_id, province, per, data or {}),
+                                           per, actor, repeat_reason, locale)
+        if not starter and not repeated:
+            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
+                            "a supervisor may only start a repeat of an existing case, giving a reason")
         with engine_errors():
             workflow = runtime.engine.start(spec_set, process_id, data)
+        if per and key is None:  # a value the start data lacked, set by the process (the year)
+            key, repeated = one_case.claim_key(uow.session, one_case.case_key(
+                process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
         now = clock.now()
         instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
                                    serializer_version=runtime.engine.serializer.version, province=province,
                                    title=title or (data or {}).get("title"), started_by=actor.username,
-                                   started_at=now, updated_at=now)
-        uow.session.add(instance)
-        uow.session.flush()
-        record(uow.session, instance, "instance_started", now, actor=actor.username,
-               data={"process_id": process_id, "version": version.id, "data": dict(data or {})})
+                                   started_at=now, updated_at=now, unique_key=key)
+        one_case.flush_new(uow.session, instance, per, locale)
+        started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
+        if repeated and repeat_reason:
+            started["repeat_reason"] = repeat_reason.strip()
+        record(uow.session, instance, "instance_started", now, actor=actor.username, data=started)
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
 
 
+Check = Callable[[Session, TaskRecord, Mapping[str, Any]], dict[str, Any]]
+"""``check(session, task row, case data)``: the clean data to complete with, or InvalidInput."""
+
+
 def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor, uow: UnitOfWork,
-                  runtime: Runtime, clock: Clock) -> Outcome:
+                  runtime: Runtime, clock: Clock, check: Check | None = None) -> Outcome:
     """Complete an open task with ``data`` and run the process on, in one transaction.
+
+    ``check`` validates the data against the task's form and rules with the live case data (the workflow
+    is restored once, inside this transaction); without it the data is taken as given.
 
     :raise TaskNotFound: no such task, or not visible to the actor.
     :raise NotYourTask: the actor may see it but not complete it.
@@ -81,6 +108,9 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         workflow = restore_workflow(runtime, instance)
         with engine_errors():
             facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
+        if check is not None:
+            data = check(uow.session, row, facts)
+        with engine_errors():
             runtime.engine.complete(workflow, task_id, data)
         now = clock.now()
         row.completed_by = actor.username

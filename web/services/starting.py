@@ -8,15 +8,16 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from forms.loader import load_form
-from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
 
 from ..models import ProcessDefinition
 from ..runtime import Runtime
 from .actors import Actor
-from .deployment import newest_definitions
+from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
 from .instances import Outcome, start_instance
+from .one_case import REPEAT_ROLE
+from .submissions import check_submission, validation_context
 from .uow import UnitOfWork
 
 
@@ -28,12 +29,16 @@ class StartOption:
 
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:
-    """The processes with a start form that the actor's roles may start (newest versions)."""
+    """The processes with a start form that the actor's roles may start (newest versions).
+
+    A supervisor may also start a repeat of a once-a-year process (``one_case_per``), giving a reason.
+    """
     rows = session.scalars(
         newest_definitions().where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
         .order_by(ProcessDefinition.name))
     return [StartOption(d.process_id, d.name, _form(d.start_form)) for d in rows
-            if actor.system or d.starter_role is None or d.starter_role in actor.roles]
+            if actor.system or d.starter_role is None or d.starter_role in actor.roles
+            or (d.one_case_per and REPEAT_ROLE in actor.roles)]
 
 
 def start_option(session: Session, actor: Actor, process_id: str) -> StartOption:
@@ -45,25 +50,39 @@ def start_option(session: Session, actor: Actor, process_id: str) -> StartOption
 
 
 def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
-                    uow: UnitOfWork, runtime: Runtime, clock: Clock) -> Outcome:
-    """Validate the start form, then start the case in ``province``.
+                    uow: UnitOfWork, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
+    """Validate the start form (its fields and rules, with the people of ``province`` and today), then start
+    the case in ``province``.
+
+    ``any_process`` (the command line): also processes without a start form, which start with ``raw`` as
+    given; otherwise only processes the actor may start from a form (404 for others).
 
     :raise InvalidInput: field errors in the user's language (also a missing province); nothing is started.
+    :raise DuplicateCase: the process runs once per province and year and that case exists (409).
     :raise ProcessNotFound, Forbidden, ProcessFailed:
     """
     with uow:
-        option = start_option(uow.session, actor, process_id)
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = dict(raw)
-    if option.form is not None:
-        clean, errors = validate_submission(option.form, raw, locale)
+        if any_process:
+            form = _form(latest_definition(uow.session, process_id).start_form)
+        else:
+            form = start_option(uow.session, actor, process_id).form
+        errors: dict[str, list[str]] = {}
+        clean: dict[str, Any] = dict(raw)
+        if form is not None:
+            context = validation_context(uow.session, province, {"province": province} if province else {}, clock)
+            try:
+                clean = check_submission(form, raw, context, locale)
+            except InvalidInput as exc:
+                errors = dict(exc.errors)
     if province is None and not actor.national:
         errors["province"] = ["required"]
     if errors:
         raise InvalidInput("the start form has errors", errors)
     if province:
         clean.setdefault("province", province)
-    return start_instance(process_id, clean, actor=actor, province=province, uow=uow, runtime=runtime, clock=clock)
+    reason = clean.get("repeat_reason")
+    return start_instance(process_id, clean, actor=actor, province=province, uow=uow, runtime=runtime, clock=clock,
+                          repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
 
 
 def _form(form_id: str | None) -> FormDefinition | None:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import EngineError
 from forms.loader import load_form
-from forms.marshmallow_schema import validate_submission
 from forms.model import FormDefinition, FormError
 
 from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
@@ -23,6 +22,7 @@ from .case_file import CaseFile, build_case_file, context_of, display_names
 from .errors import InvalidInput, TaskNotFound
 from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
+from .submissions import task_check
 from .uow import UnitOfWork
 
 MAX_COMMENT = 4000
@@ -121,23 +121,15 @@ def render_instructions(runtime: Runtime, template: str | None, data: Mapping[st
 
 def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, locale: str, uow: UnitOfWork,
                        runtime: Runtime, clock: Clock) -> Outcome:
-    """Validate a submission against the task's form, then complete the task with the clean data.
+    """Validate a submission against the task's form and rules, then complete the task with the clean data.
+
+    The check runs inside the completion's transaction, on the live case data (``submissions.task_check``).
 
     :raise InvalidInput: with ``errors`` per field in the user's language; nothing is changed.
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted, ProcessFailed: as complete_task.
     """
-    with uow:
-        task = uow.session.get(TaskRecord, str(task_id))
-        if task is None or not actor.sees_province(task.province):
-            raise TaskNotFound(f"no task {task_id}")
-        form_id = task.form_id
-    form = _form(form_id)
-    clean = dict(raw)
-    if form is not None:
-        clean, errors = validate_submission(form, raw, locale)
-        if errors:
-            raise InvalidInput("the form has errors", errors)
-    outcome = complete_task(task_id, clean, actor=actor, uow=uow, runtime=runtime, clock=clock)
+    outcome = complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
+                            check=task_check(raw, locale=locale, clock=clock))
     with uow:
         uow.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
         uow.commit()

@@ -11,7 +11,7 @@ from .. import unit_of_work
 from ..i18n import current_language
 from ..runtime import current_runtime
 from ..security import current_actor
-from ..services import attachments, task_page
+from ..services import attachments, submissions, task_page
 from ..services.errors import InvalidInput
 from .form_input import read_form, uploaded_files
 
@@ -26,9 +26,11 @@ def _render(task_id: str, errors: dict | None = None, posted: dict | None = None
     runtime = current_runtime()
     with unit_of_work(write=False) as uow:
         page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id, current_language())
+        options = submissions.field_options(uow.session, page.form if page.may_complete else None,
+                                            page.task.province, page.data, current_language(), runtime.clock)
     if posted is not None:
         page.data = {**page.data, **posted}
-    return render_template("tasks/show.html", page=page, errors=errors or {}), status
+    return render_template("tasks/show.html", page=page, errors=errors or {}, field_options=options), status
 
 
 @bp.get("/tasks/<task_id>")

@@ -39,7 +39,7 @@ def uploaded_files(form: FormDefinition | None, files: ImmutableMultiDict) -> di
 def _field_value(definition: FieldDefinition, posted: ImmutableMultiDict, key: str) -> Any:
     if definition.type == "boolean":
         return key in posted
-    if definition.type in ("multi_choice",):
+    if definition.type == "multi_choice" or (definition.type == "user" and definition.options.get("multiple")):
         values = [v for v in posted.getlist(key) if v != ""]
         return values or None
     if definition.type == "file":
