@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .cases import bp as cases_bp
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
+    from .notices import bp as notices_bp
     from .reports import bp as reports_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
@@ -48,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp):
+    for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp, notices_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)
@@ -61,13 +62,15 @@ def _navigation() -> dict[str, Any]:
 
     from .runtime import current_runtime
     from .services.inbox import counts
+    from .services.notify.reading import unread_count
 
     clock = current_runtime().clock
     if not current_user.is_authenticated:
         return {"now": clock.now()}
     try:
         with unit_of_work(write=False) as uow:
-            return {"now": clock.now(), "nav_counts": counts(uow.session, current_user.actor, clock)}
+            return {"now": clock.now(), "nav_counts": counts(uow.session, current_user.actor, clock),
+                    "nav_unread": unread_count(uow.session, current_user.actor.username)}
     except SQLAlchemyError:  # an error page must still render when the database is the problem
         return {"now": clock.now()}
 

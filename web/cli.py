@@ -166,6 +166,47 @@ def run_timers() -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--name", help="This worker's name in the heartbeat table (default: host:pid:random).")
+@click.option("--max-sleep", type=float, default=1.0, show_default=True,
+              help="Longest pause between looks for due work, in seconds.")
+@with_appcontext
+def worker(name: str | None, max_sleep: float) -> None:
+    """Fire due timers and run background jobs until stopped (SIGTERM/Ctrl-C: finish the current item, exit 0)."""
+    import logging
+    import signal
+
+    from .services.work.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)   # the engine's step-by-step trace is not for operators
+    runtime = current_runtime()
+    the_worker = Worker(uow_factory=unit_of_work, runtime=runtime, clock=runtime.clock, name=name,
+                        max_sleep=max_sleep)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: the_worker.stop())
+    click.echo(f"worker {the_worker.name} started")
+    the_worker.run()
+    click.echo(f"worker {the_worker.name} stopped")
+
+
+def start_worker_thread(app: Any) -> Any:
+    """A worker inside this process (for `serve --worker`, the embedded set-up); returns it (``stop()`` ends it)."""
+    import threading
+
+    from .services.work.worker import Worker
+
+    runtime = app.extensions["clusterflow.runtime"]
+    the_worker = Worker(uow_factory=unit_of_work, runtime=runtime, clock=runtime.clock)
+
+    def run() -> None:
+        with app.app_context():
+            the_worker.run()
+
+    threading.Thread(target=run, name="clusterflow-worker", daemon=True).start()
+    return the_worker
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", "role_ids", multiple=True, required=True, type=click.Choice(sorted(roles())))
@@ -254,8 +295,10 @@ def demo() -> None:
 @click.option("--host", help="Address to listen on (default: CLUSTERFLOW_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: CLUSTERFLOW_PORT or 5000).")
 @click.option("--threads", type=int, default=8, show_default=True)
+@click.option("--worker/--no-worker", "with_worker", default=False,
+              help="Also run a worker (timers, background jobs) in this process, as `make run` does.")
 @with_appcontext
-def serve(host: str | None, port: int | None, threads: int) -> None:
+def serve(host: str | None, port: int | None, threads: int, with_worker: bool) -> None:
     """Serve the application with a production WSGI server (waitress)."""
     from flask import current_app
     from waitress import serve as waitress_serve
@@ -264,4 +307,9 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
     click.echo(f"clusterflow on http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    the_worker = start_worker_thread(app) if with_worker else None
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        if the_worker is not None:
+            the_worker.stop()

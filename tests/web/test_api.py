@@ -42,8 +42,9 @@ DECLARED = {
     ("post", "/process-definitions"): {"200", "201", "401", "403", "413", "422"},
     ("get", "/process-definitions/{process_id}/versions/{version}"): {"200", "401", "403", "404"},
     ("get", "/health"): {"200"},
+    ("get", "/ready"): {"200", "503"},
 }
-PUBLIC = {("post", "/auth/token"), ("get", "/health")}
+PUBLIC = {("post", "/auth/token"), ("get", "/health"), ("get", "/ready")}
 
 
 def _setup(app, titles=("خوشه فرش دستباف",)):
@@ -109,6 +110,8 @@ def test_every_documented_route_is_exercised(sqlite_app):
 def test_health_and_html_errors_are_untouched(sqlite_app):
     client = sqlite_app.test_client()
     assert api(client, "GET", "/health").get_json() == {"status": "ok"}
+    not_ready = api(client, "GET", "/ready")       # no worker has been seen (tests/web/test_worker.py: with one)
+    assert not_ready.status_code == 503 and not_ready.get_json()["database"] is True
     page = client.get("/no-such-page", headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.mimetype == "text/html"      # the web app's page, not JSON
     missing = client.get(f"{PREFIX}/no-such-route")

@@ -3,13 +3,15 @@ from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .history import Event
 from .instances import MessageWait, ProcessInstance, Timer
+from .notices import Notice, NoticePreference
 from .processes import ProcessDefinition, ProcessVersion
 from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
 from .security import LoginAttempt
 from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
+from .work import Job, WorkerHeartbeat
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
-    "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "Notice", "NoticePreference", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Job", "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",
 ]
