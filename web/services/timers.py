@@ -9,6 +9,7 @@ delay and, after the last attempt, marked failed for a supervisor to retry.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Literal
@@ -42,13 +43,14 @@ class TimerRun:
 
 
 def fire_due_timers(*, uow_factory: UowFactory, runtime: Runtime, clock: Clock,
-                    worker: str = "run-timers") -> TimerRun:
+                    worker: str | None = None) -> TimerRun:
     """Fire every timer due by the clock that no other worker holds, one transaction per case.
 
     Running it again right after changes nothing more. A case whose process
     fails on the timer path is left exactly as it was, with the error kept in
     ``last_error`` (and in its history); its timer is tried again later.
     """
+    worker = worker or f"run-timers:{uuid.uuid4().hex[:12]}"   # unique: two cron runs may overlap
     run = TimerRun()
     seen: set[int] = set()
     while (claim := claim_timer(uow_factory, worker, clock.now(), LEASE, seen)) is not None:
