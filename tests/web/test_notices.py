@@ -224,3 +224,19 @@ def test_sms_sender_is_chosen_by_the_environment():
                 "web.services.notify.sms:SmsSender"):
         with pytest.raises(ValueError):
             sms.load_sender({"CLUSTERFLOW_SMS_SENDER": bad})
+
+
+def test_mail_given_up_after_its_last_attempt_is_marked_failed(ctx, clock, monkeypatch):
+    from web.services.notify.notices import EMAIL_ATTEMPTS
+
+    monkeypatch.setenv("CLUSTERFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CLUSTERFLOW_SMTP_PORT", str(free_port()))     # nobody listens there
+    set_email("expert", "expert@example.ir")
+    start_case()
+    the_worker = worker()
+    for _ in range(EMAIL_ATTEMPTS):
+        the_worker.run_once()
+        [job] = jobs(EMAIL_JOB)
+        clock.set(max(clock.now(), job.run_at))
+    assert (job.status, job.attempts) == ("failed", EMAIL_ATTEMPTS)
+    assert [n.email for n in notices_of("expert")] == ["failed"]

@@ -11,7 +11,7 @@ from engine.calendar import TEHRAN
 from ..models import Job, Notice, NoticePreference
 from ..services.notify import mail, sms
 from ..services.notify.notices import DIGEST_JOB, EMAIL_JOB, SCAN_JOB, SMS_JOB, scan_deadlines
-from ..services.work.jobs import JobContext, enqueue, job_kind, on_worker_start
+from ..services.work.jobs import JobContext, enqueue, job_kind, on_give_up, on_worker_start
 from .texts import persian_digest, persian_text
 
 SCAN_EVERY = timedelta(minutes=10)
@@ -50,6 +50,13 @@ def send_notice_email(ctx: JobContext) -> None:
         row.email, row.emailed_at = "sent", ctx.clock.now()
         ctx.finish(uow.session)
         uow.commit()
+
+
+@on_give_up(EMAIL_JOB)
+def email_given_up(session, payload, error: str) -> None:  # type: ignore[no-untyped-def]
+    notice = session.get(Notice, payload.get("notice_id"))
+    if notice is not None and notice.email == "queued":
+        notice.email = "failed"
 
 
 @job_kind(SMS_JOB)

@@ -30,7 +30,9 @@ from .claims import JobClaim
 log = logging.getLogger(__name__)
 Handler = Callable[["JobContext"], None]
 StartHook = Callable[[Session, datetime], None]
+FailHook = Callable[[Session, Any, str], None]
 HANDLERS: dict[str, Handler] = {}
+FAIL_HOOKS: dict[str, FailHook] = {}
 START_HOOKS: list[StartHook] = []
 
 
@@ -43,6 +45,14 @@ def job_kind(kind: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[kind] = handler
         return handler
+    return register
+
+
+def on_give_up(kind: str) -> Callable[[FailHook], FailHook]:
+    """Register ``hook(session, payload, error)``, run in the transaction that marks a job of ``kind`` failed."""
+    def register(hook: FailHook) -> FailHook:
+        FAIL_HOOKS[kind] = hook
+        return hook
     return register
 
 
@@ -118,9 +128,11 @@ def run_claimed(claim: JobClaim, *, worker: str, uow_factory: Callable[..., Unit
         else:
             values.update(status="queued", run_at=now + delay(claim.attempts))
         with uow_factory() as uow:
-            uow.session.execute(update(Job).where(Job.id == claim.job_id, Job.status == "running",
-                                                  Job.claimed_by == worker).values(**values)
-                                .execution_options(synchronize_session=False))
+            changed = uow.session.execute(update(Job).where(Job.id == claim.job_id, Job.status == "running",
+                                                            Job.claimed_by == worker).values(**values)
+                                          .execution_options(synchronize_session=False)).rowcount
+            if final and changed and claim.kind in FAIL_HOOKS:
+                FAIL_HOOKS[claim.kind](uow.session, claim.payload, error)
             uow.commit()
         return "failed" if final else "retry"
     if not ctx.finished:
