@@ -156,6 +156,7 @@ def test_a_failing_timer_backs_off_then_is_failed_shown_and_retried(ctx, clock, 
 
 
 def test_failed_cases_page_and_dashboard_show_them(ctx, clock, tmp_path):
+    from .api_helpers import api, bearer
     from .browser_helpers import login, make_user
 
     deploy_fragile(tmp_path)
@@ -176,6 +177,8 @@ def test_failed_cases_page_and_dashboard_show_them(ctx, clock, tmp_path):
     assert 'data-testid="failed-step"' in html
     board = client.get("/dashboard").get_data(as_text=True)
     assert 'data-count="1"' in board
+    listed = api(client, "GET", "/process-instances", token=bearer(ctx, "sup"), query={"failed": "true"})
+    assert [row["id"] for row in listed.get_json()["items"]] == [bad]
 
 
 def test_a_job_whose_worker_is_killed_is_done_once_by_another_after_the_lease(ctx, clock, tmp_path,
