@@ -177,6 +177,8 @@ def test_failed_cases_page_and_dashboard_show_them(ctx, clock, tmp_path):
     assert 'data-testid="failed-step"' in html
     board = client.get("/dashboard").get_data(as_text=True)
     assert 'data-count="1"' in board
+    case_page = client.get(f"/cases/{bad}").get_data(as_text=True)
+    assert 'data-timer-status="failed"' in case_page and "retry" in case_page
     listed = api(client, "GET", "/process-instances", token=bearer(ctx, "sup"), query={"failed": "true"})
     assert [row["id"] for row in listed.get_json()["items"]] == [bad]
 
