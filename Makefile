@@ -26,11 +26,11 @@ $(ASSETS): node_modules/.package-lock.json $(STAMP) web/assets.py
 
 assets: $(ASSETS)
 
-## make run: create the embedded database with demo data and serve on 127.0.0.1
+## make run: create the embedded database with demo data and serve on 127.0.0.1, with a worker for timers
 run: $(STAMP) $(ASSETS)
 	$(BIN)/clusterflow db upgrade
 	$(BIN)/clusterflow demo
-	$(BIN)/clusterflow serve
+	$(BIN)/clusterflow serve --worker
 
 ## make test: the whole suite (PostgreSQL tests start their own server)
 test: $(STAMP) $(ASSETS)

@@ -46,6 +46,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .runtime import init_runtime
 
     init_runtime(app, clock or SystemClock())
+    if app.config.get("READY_NEEDS_WORKER"):   # readiness waits for a worker's heartbeat too
+        from sqlalchemy.orm import Session
+
+        from .services.work.heartbeat import worker_check
+
+        add_readiness_check(app, "worker", worker_check(lambda: Session(db.engine),
+                                                        app.extensions["clusterflow.runtime"].clock))
 
     from . import api, errors, i18n, security
     from .auth import bp as auth_bp
@@ -53,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .letters import bp as letters_bp
+    from .notices import bp as notices_bp
     from .reports import bp as reports_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
@@ -61,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp,
-                      letters_bp):
+                      letters_bp, notices_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)
@@ -74,13 +82,15 @@ def _navigation() -> dict[str, Any]:
 
     from .runtime import current_runtime
     from .services.inbox import counts
+    from .services.notify.reading import unread_count
 
     clock = current_runtime().clock
     if not current_user.is_authenticated:
         return {"now": clock.now()}
     try:
         with unit_of_work(write=False) as uow:
-            return {"now": clock.now(), "nav_counts": counts(uow.session, current_user.actor, clock)}
+            return {"now": clock.now(), "nav_counts": counts(uow.session, current_user.actor, clock),
+                    "nav_unread": unread_count(uow.session, current_user.actor.username)}
     except SQLAlchemyError:  # an error page must still render when the database is the problem
         return {"now": clock.now()}
 

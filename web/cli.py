@@ -227,6 +227,47 @@ def run_timers() -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--name", help="This worker's name in the heartbeat table (default: host:pid:random).")
+@click.option("--max-sleep", type=float, default=1.0, show_default=True,
+              help="Longest pause between looks for due work, in seconds.")
+@with_appcontext
+def worker(name: str | None, max_sleep: float) -> None:
+    """Fire due timers and run background jobs until stopped (SIGTERM/Ctrl-C: finish the current item, exit 0)."""
+    import logging
+    import signal
+
+    from .services.work.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)   # the engine's step-by-step trace is not for operators
+    runtime = current_runtime()
+    the_worker = Worker(uow_factory=unit_of_work, runtime=runtime, clock=runtime.clock, name=name,
+                        max_sleep=max_sleep)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: the_worker.stop())
+    click.echo(f"worker {the_worker.name} started")
+    the_worker.run()
+    click.echo(f"worker {the_worker.name} stopped")
+
+
+def start_worker_thread(app: Any) -> Any:
+    """A worker inside this process (for `serve --worker`, the embedded set-up); returns it (``stop()`` ends it)."""
+    import threading
+
+    from .services.work.worker import Worker
+
+    runtime = app.extensions["clusterflow.runtime"]
+    the_worker = Worker(uow_factory=unit_of_work, runtime=runtime, clock=runtime.clock)
+
+    def run() -> None:
+        with app.app_context():
+            the_worker.run()
+
+    threading.Thread(target=run, name="clusterflow-worker", daemon=True).start()
+    return the_worker
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", "role_ids", multiple=True, required=True, type=click.Choice(sorted(roles())))
@@ -318,9 +359,11 @@ def demo() -> None:
 @click.option("--production", is_flag=True,
               help="gunicorn with CLUSTERFLOW_WORKERS processes of CLUSTERFLOW_THREADS threads (Linux).")
 @click.option("--threads", type=int, help="Threads (default: 8 with waitress, CLUSTERFLOW_THREADS with gunicorn).")
+@click.option("--worker/--no-worker", "with_worker", default=False,
+              help="Also run a worker (timers, background jobs) in this process, as `make run` does (waitress only).")
 @with_appcontext
-def serve(host: str | None, port: int | None, production: bool, threads: int | None) -> None:
-    """Serve the application: waitress, or gunicorn with --production."""
+def serve(host: str | None, port: int | None, production: bool, threads: int | None, with_worker: bool) -> None:
+    """Serve the application: waitress (with --worker, a worker beside it), or gunicorn with --production."""
     from flask import current_app
 
     from .extensions import db
@@ -336,9 +379,16 @@ def serve(host: str | None, port: int | None, production: bool, threads: int | N
     if production:
         if sys.platform == "win32":
             raise click.ClickException("gunicorn does not run on Windows; use `clusterflow serve` (waitress)")
+        if with_worker:
+            raise click.ClickException("with --production run the worker as its own process: `clusterflow worker`")
         workers, threads = app.config["WORKERS"], threads or app.config["THREADS"]
         click.echo(f"clusterflow on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
         serving.serve_gunicorn(app, serving.gunicorn_settings(host, port, workers, threads))
-    else:
-        click.echo(f"clusterflow on http://{host}:{port}/")
+        return
+    click.echo(f"clusterflow on http://{host}:{port}/")
+    the_worker = start_worker_thread(app) if with_worker else None
+    try:
         serving.serve_waitress(app, host, port, threads or 8)
+    finally:
+        if the_worker is not None:
+            the_worker.stop()

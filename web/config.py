@@ -65,6 +65,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "HOST": env.get(PREFIX + "HOST", "127.0.0.1"),
         "PORT": _number(env, "PORT", "5000", int),
         "SCRIPT_TIME_LIMIT": _number(env, "SCRIPT_TIME_LIMIT", "1.0", float),
+        # readiness (/api/v1/health/ready) also needs a live worker (timers, jobs, e-mail)
+        "READY_NEEDS_WORKER": env.get(PREFIX + "READY_NEEDS_WORKER", "").strip().lower() in ("1", "true", "yes"),
         "SCRIPT_MEMORY_LIMIT_MB": _number(env, "SCRIPT_MEMORY_LIMIT", "64", int),
         # a request body larger than this is refused (413) before it is read: attachments are at most 20 MiB
         "MAX_CONTENT_LENGTH": _number(env, "MAX_REQUEST_BYTES", str(25 * 1024 * 1024), int),

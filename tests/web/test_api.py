@@ -112,6 +112,8 @@ def test_every_documented_route_is_exercised(sqlite_app):
 def test_health_and_html_errors_are_untouched(sqlite_app):
     client = sqlite_app.test_client()
     assert api(client, "GET", "/health").get_json() == {"status": "ok"}
+    ready = api(client, "GET", "/health/ready")    # the worker counts only with READY_NEEDS_WORKER (test_worker.py)
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok"}
     page = client.get("/no-such-page", headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.mimetype == "text/html"      # the web app's page, not JSON
     missing = client.get(f"{PREFIX}/no-such-route")

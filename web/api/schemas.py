@@ -276,6 +276,8 @@ class CaseQuerySchema(QuerySchema):
     process = fields.String(metadata={"description": "A process id"})
     version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "A deployed version"})
     overdue = fields.Boolean(load_default=False, metadata={"description": "Only cases with an overdue open task"})
+    failed = fields.Boolean(load_default=False,
+                            metadata={"description": "Only cases whose scheduled step failed on every attempt"})
     started_from = fields.String(data_key="from", validate=_jalali_date,
                                  metadata={"description": "Started on or after this Jalali date (YYYY/MM/DD)"})
     started_to = fields.String(data_key="to", validate=_jalali_date,
@@ -289,7 +291,7 @@ class CaseQuerySchema(QuerySchema):
         return case_list.CaseFilters(
             province=data.get("province"), stage=data.get("stage"), status=data.get("status"),
             cluster=data.get("cluster"), process_id=data.get("process"), version=data.get("version"),
-            overdue=data["overdue"], started_from=data.get("started_from"), started_to=data.get("started_to"),
+            overdue=data["overdue"], failed=data["failed"], started_from=data.get("started_from"), started_to=data.get("started_to"),
             sort=data["sort"], page=data["page"], per_page=data["per_page"])
 
 

@@ -28,7 +28,7 @@ def _filters() -> cases.CaseFilters:
     return cases.CaseFilters(
         province=args.get("province") or None, stage=args.get("stage") or None, status=args.get("status") or None,
         cluster=args.get("cluster") or None, process_id=args.get("process") or None, version=number("version", None),
-        overdue=args.get("overdue") == "1", started_from=args.get("from") or None, started_to=args.get("to") or None,
+        overdue=args.get("overdue") == "1", failed=args.get("failed") == "1", started_from=args.get("from") or None, started_to=args.get("to") or None,
         sort=args.get("sort", "-started"), page=number("page", 1) or 1, per_page=number("per_page", 25) or 25)
 
 

@@ -6,13 +6,17 @@ from .inquiries import Inquiry
 from .instances import MessageWait, ProcessInstance, Timer
 from .letters import Letter, LetterSequence
 from .permits import Permit, PermitRequest
+from .notices import Notice, NoticePreference
 from .processes import ProcessDefinition, ProcessVersion
 from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
 from .security import LoginAttempt
 from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
+from .work import Job, WorkerHeartbeat
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "Inquiry", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
-    "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
+    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft",
+    "Event", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
+    "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",
 ]

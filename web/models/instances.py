@@ -53,10 +53,21 @@ class ProcessInstance(db.Model):
     version = relationship("ProcessVersion")
 
 
+TIMER_STATUSES = ("waiting", "failed")
+
+
 class Timer(db.Model):
-    """The next due time of each waiting timer, for the scheduler."""
+    """The next due time of each waiting timer, for the workers.
+
+    A worker claims a due row by setting ``lease_until``/``claimed_by``; a
+    claim whose lease has passed (the worker died) is taken again. A failing
+    timer is tried again at ``run_at`` (growing delays) until ``attempts``
+    reaches the limit; then its ``status`` is ``failed`` until a supervisor
+    retries the case. ``sync`` writes fresh rows whenever the instance changes.
+    """
 
     __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_status_run_at", "status", "run_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
@@ -64,6 +75,12 @@ class Timer(db.Model):
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the due time, later after failures
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class MessageWait(db.Model):

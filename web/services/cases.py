@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import TEHRAN, from_jalali
 from engine.clock import Clock
 
-from ..models import ProcessDefinition, ProcessInstance, TaskRecord
+from ..models import ProcessDefinition, ProcessInstance, TaskRecord, Timer
 from .actors import Actor
 from .errors import Forbidden, InvalidInput
 
@@ -37,6 +37,7 @@ class CaseFilters:
     process_id: str | None = None
     version: int | None = None
     overdue: bool = False
+    failed: bool = False              # only cases with a scheduled step that failed for good
     started_from: str | None = None   # Jalali date
     started_to: str | None = None     # Jalali date, inclusive
     sort: str = "-started"
@@ -68,6 +69,7 @@ class CaseRow:
     updated_at: datetime
     completed_at: datetime | None
     holders: list[Holder] = field(default_factory=list)
+    error: str | None = None          # the scheduled step that failed last, if it has not run since
 
     @property
     def overdue(self) -> bool:
@@ -150,7 +152,14 @@ def _filtered(query, actor: Actor, filters: CaseFilters, now: datetime):  # type
         late = exists().where(and_(TaskRecord.instance_id == ProcessInstance.id, TaskRecord.status == "open",
                                    TaskRecord.due_at < now))
         query = query.where(late)
+    if filters.failed:
+        query = query.where(has_failed_step())
     return query
+
+
+def has_failed_step():  # type: ignore[no-untyped-def]
+    """A case whose timer failed on every attempt and waits for a supervisor's retry."""
+    return exists().where(and_(Timer.instance_id == ProcessInstance.id, Timer.status == "failed"))
 
 
 def _tehran_midnight(day: date) -> datetime:
@@ -171,4 +180,4 @@ def _rows(session: Session, instances: list[ProcessInstance], now: datetime) -> 
         select(ProcessDefinition).where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
     return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), i.process_id), i.version_id,
                     i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
-                    holders.get(i.id, [])) for i in instances]
+                    holders.get(i.id, []), i.last_error) for i in instances]

@@ -21,7 +21,7 @@ from engine.clock import Clock
 
 from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
-from .cases import STATUSES, require_supervisor
+from .cases import STATUSES, has_failed_step, require_supervisor
 from .errors import InvalidInput
 
 FirmsOf = Callable[[ProcessInstance], "int | None"]
@@ -136,6 +136,7 @@ class Dashboard:
     months: list[MonthRow]
     firms_available: bool
     processes: list[tuple[str, str]] = field(default_factory=list)  # (process id, name) to filter on
+    failed_steps: int = 0   # running cases whose scheduled step failed for good (a retry is needed)
 
 
 def month_of(moment: datetime) -> Month:
@@ -292,8 +293,11 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     started = list(session.scalars(cases(select(ProcessInstance).where(
         ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end))))
     months = monthly(started, period, firms_of)
+    failed_steps = session.scalar(cases(select(func.count(ProcessInstance.id)).where(
+        ProcessInstance.status == "running", has_failed_step()))) or 0
     return Dashboard(filters, period, provinces, now, running_by_stage, by_province, totals, overdue_by_role,
-                     stage_times, months, any(m.firms is not None for m in months), process_names(session))
+                     stage_times, months, any(m.firms is not None for m in months), process_names(session),
+                     failed_steps)
 
 
 def monthly(instances: Iterable[ProcessInstance], period: Period, firms_of: FirmsOf | None) -> list[MonthRow]:

@@ -16,6 +16,7 @@ from .actors import Actor
 from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
+from .notify.notices import task_handed_over
 from .projection import record
 from .records import record_task
 from .users import actor_for
@@ -209,4 +210,5 @@ def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfW
         instance.updated_at = clock.now()
         record(uow.session, instance, "task_handed_over", clock.now(), actor=actor.username, task_id=task_id,
                data={"from": previous, "to": colleague.username, "reason": reason})
+        task_handed_over(uow.session, instance, row, actor.username, clock.now())
         uow.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.runtime import Engine
 
 from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+from .notify.notices import tasks_opened
 from .records import record_state
 
 
@@ -39,6 +40,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
                          assignee=task.assignee, status="open", due_at=task.due, created_at=now)
         session.add(row)
         opened.append(row)
+    tasks_opened(session, instance, opened, now, skip=actor)
     still_open = {t.id for t in open_now}
     for task_id, row in open_rows.items():
         if task_id in still_open:
@@ -53,7 +55,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
     session.execute(delete(Timer).where(Timer.instance_id == instance.id))
     for timer in engine.waiting_timers(workflow):
         session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
-                          name=timer.name, due_at=timer.due))
+                          name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting",
+                              attempts=0))
     session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     for wait in engine.waiting_messages(workflow):
         session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
