@@ -23,7 +23,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     if config:
         app.config.update(config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    app.json.ensure_ascii = False  # Persian text as it is in JSON answers and templates' tojson
+    from . import input_guard
+
+    input_guard.init_app(app)  # before any route: ids in paths are range-checked, request JSON is bounded
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import unit_of_work
 from ..runtime import current_runtime
+from ..auth import safe_next
 from ..security import current_actor
 from ..services import inbox, instances
 from ..services.errors import InvalidInput
@@ -71,5 +72,4 @@ def task_action(task_id: str, action: str):  # type: ignore[no-untyped-def]
         _task_action(task_id, action)
     except InvalidInput as exc:
         flash(next(iter(exc.errors.values()))[0] if exc.errors else str(exc), "danger")
-    back = request.form.get("next") or url_for("inbox.index")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("inbox.index"))
+    return redirect(safe_next(request.form.get("next")))

@@ -68,9 +68,9 @@ class InboxPage:
 
 def visible_open_tasks(actor: Actor):  # type: ignore[no-untyped-def]
     """The SQL condition for open tasks this actor may work on (their roles and provinces, or held by them)."""
-    in_province = true() if actor.national else or_(
+    in_province = true() if actor.national_cases else or_(
         TaskRecord.province.is_(None), TaskRecord.province.in_(sorted(actor.provinces)))
-    by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.roles)), in_province)
+    by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.case_roles)), in_province)
     return and_(TaskRecord.status == "open", ProcessInstance.status == "running",
                 or_(TaskRecord.assignee == actor.username, by_role))
 
