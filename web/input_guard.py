@@ -13,8 +13,8 @@ from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1        # ids and numbers in paths and filters fit every database's INTEGER
-MAX_PAGE = 1_000_000      # pagination: far past any real page, far below an overflow
+from .services.limits import MAX_ID
+
 MAX_JSON_DEPTH = 64       # nesting of arrays and objects in a request body
 
 

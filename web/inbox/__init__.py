@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from .. import unit_of_work
 from ..runtime import current_runtime
 from ..auth import safe_next
+from ..input_guard import small_int
 from ..security import current_actor
 from ..services import inbox, instances
 from ..services.errors import InvalidInput
@@ -19,8 +20,7 @@ def _filters() -> inbox.InboxFilters:
     args = request.args
 
     def number(name: str, default: int) -> int:
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else default
+        return small_int(args.get(name), default) or 0  # 0 (too large): refused by the range check
 
     return inbox.InboxFilters(
         tab=args.get("tab", "open"), process_id=args.get("process") or None, stage=args.get("stage") or None,
