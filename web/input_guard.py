@@ -22,8 +22,10 @@ class UnsafeText(ValueError):
     """Text with a NUL character or a lone surrogate, or JSON nested too deep."""
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str | None) -> str | None:
     """Why ``value`` cannot be accepted as text, or None."""
+    if not isinstance(value, str):
+        return None
     if "\x00" in value:
         return "a NUL character"
     try:
