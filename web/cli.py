@@ -19,6 +19,7 @@ from .runtime import current_runtime
 from .services import auth, deployment, instances, messages, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
+from .services.limits import MAX_ID
 
 
 def _json_option(value: str | None, what: str) -> Any:
@@ -128,7 +129,7 @@ def start(process_id: str, data: str | None, province: str | None, username: str
 
 
 @main.command()
-@click.option("--instance", "instance_id", type=int, help="Only this instance's tasks.")
+@click.option("--instance", "instance_id", type=click.IntRange(1, MAX_ID), help="Only this instance's tasks.")
 @with_appcontext
 def tasks(instance_id: int | None) -> None:
     """List open tasks: id, instance, role, element, due."""

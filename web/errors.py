@@ -95,4 +95,8 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify({"error": "InternalError", "message": str(HTTP_MESSAGES[500])}), 500
-        return _page(500, str(HTTP_MESSAGES[500]))
+        try:
+            return _page(500, str(HTTP_MESSAGES[500]))
+        except Exception:  # noqa: BLE001 - the error page itself failed: still no traceback for the user
+            app.logger.exception("the error page failed")
+            return str(HTTP_MESSAGES[500]), 500, {"Content-Type": "text/plain; charset=utf-8"}

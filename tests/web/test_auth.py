@@ -164,3 +164,16 @@ def test_redirect_after_sign_in_stays_on_this_site(client):
     response = client.post("/login", data={"username": "sara", "password": PASSWORD, "csrf_token": token,
                                            "next": "//evil.example/"})
     assert response.headers["Location"] == "/inbox"
+
+
+def test_the_api_token_route_is_throttled_the_same_way(client):
+    def token(address, password):
+        return client.post("/api/v1/auth/token", json={"username": "sara", "password": password},
+                           environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(5):
+        assert token("203.0.113.9", "wrong-password!").status_code == 401
+    blocked = token("203.0.113.9", PASSWORD)
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "30"
+    assert blocked.get_json()["error"] == "TooManyAttempts"
+    assert token("198.51.100.7", PASSWORD).status_code == 200
