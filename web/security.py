@@ -8,7 +8,7 @@ signed out everywhere by an administrator (the user's session generation moves o
 """
 from __future__ import annotations
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user
@@ -61,8 +61,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    from flask import current_app
-
     now = current_runtime().clock.now().timestamp()
     started, seen = session.get(STARTED), session.get(SEEN)
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
