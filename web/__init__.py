@@ -29,6 +29,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
         logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     logs.init_app(app)  # first, so every later hook and handler logs with the request id
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    from . import input_guard
+
+    input_guard.init_app(app)  # before any route: ids in paths are range-checked, request JSON is bounded
     app.json.ensure_ascii = False  # Persian text as it is in JSON answers and templates' tojson
     try:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,11 @@ from .config import ConfigError
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
-from .services import deployment, messages, starting, task_page, timers, users
+from .services import auth, deployment, instances, messages, starting, task_page, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
 from .services.letters.kinds import check_letters
+from .services.limits import MAX_ID
 
 
 def _json_option(value: str | None, what: str) -> Any:
@@ -65,11 +66,33 @@ def _data_object(value: str | None, what: str) -> dict[str, Any]:
 
 
 def _database_not_ready(exc: SQLAlchemyError) -> None:
-    click.echo(f"error: the database is not ready ({type(exc).__name__}); run `clusterflow db upgrade`", err=True)
+    problem = _database_problem(exc) if isinstance(exc, DBAPIError) else \
+        f"the database is not ready ({type(exc).__name__}); run `clusterflow db upgrade`"
+    click.echo(f"error: {problem}", err=True)
     sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True, add_version_option=False)
+class ClusterflowGroup(FlaskGroup):
+    """Flask's command group, answering a database error in one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            click.echo(f"error: {_database_problem(exc)}", err=True)
+            ctx.exit(1)
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    # A database that was never upgraded has no tables (SQLite: "no such table"; PostgreSQL: UndefinedTable)
+    text = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return "the database has no tables yet: run `clusterflow db upgrade`"
+    return f"database: {text}"
+
+
+@click.group(cls=ClusterflowGroup, create_app=lambda: create_app(), add_default_commands=True,
+             add_version_option=False)
 def main() -> None:
     """clusterflow: the cluster-development service on BPMN."""
 
@@ -162,7 +185,7 @@ def start(process_id: str, data: str | None, province: str | None, username: str
 
 
 @main.command()
-@click.option("--instance", "instance_id", type=int, help="Only this instance's tasks.")
+@click.option("--instance", "instance_id", type=click.IntRange(1, MAX_ID), help="Only this instance's tasks.")
 @with_appcontext
 def tasks(instance_id: int | None) -> None:
     """List open tasks: id, instance, role, element, due."""
@@ -301,6 +324,62 @@ def set_password(username: str, password_stdin: bool) -> None:
         _fail(exc)
         return
     click.echo(f"password of {username} changed")
+
+
+@main.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_user(username: str) -> None:
+    """Deactivate a user: they cannot sign in, and every browser session of theirs ends at once."""
+    try:
+        users.set_active(username, False, uow=unit_of_work())
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{username} deactivated; their sessions have ended")
+
+
+@main.command("activate-user")
+@click.argument("username")
+@with_appcontext
+def activate_user(username: str) -> None:
+    """Let a deactivated user sign in again."""
+    try:
+        users.set_active(username, True, uow=unit_of_work())
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{username} may sign in again")
+
+
+@main.command("sign-out-everywhere")
+@click.argument("username")
+@with_appcontext
+def sign_out_everywhere(username: str) -> None:
+    """End every browser session of a user at once (e.g. a lost laptop)."""
+    try:
+        with unit_of_work(write=False) as uow:
+            user_id = users.user_id_of(uow.session, username)
+        auth.sign_out_everywhere(user_id, uow=unit_of_work())
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"every session of {username} has ended")
+
+
+@main.command("sign-in-failures")
+@click.option("--hours", type=click.FloatRange(0, 24 * 366), default=24.0, show_default=True,
+              help="How far back to look.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
+@with_appcontext
+def sign_in_failures(hours: float, limit: int) -> None:
+    """Failed sign-in attempts, newest first: time (UTC), address, user name tried."""
+    from datetime import timedelta
+
+    since = current_runtime().clock.now() - timedelta(hours=hours)
+    with unit_of_work(write=False) as uow:
+        for attempt in auth.recent_failures(uow.session, since, limit):
+            click.echo(f"{attempt.at.isoformat(timespec='seconds')}\t{attempt.address}\t{attempt.username}")
 
 
 @main.command("roles")

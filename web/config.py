@@ -33,7 +33,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     ``CLUSTERFLOW_SCRIPT_TIME_LIMIT`` (seconds a BPMN script may run; default 1),
     ``CLUSTERFLOW_LOG_FORMAT`` (``json`` lines or ``text``; default json in production),
     ``CLUSTERFLOW_LOG_LEVEL`` (default INFO),
-    ``CLUSTERFLOW_SCRIPT_MEMORY_LIMIT`` (megabytes one evaluation may build; default 64).
+    ``CLUSTERFLOW_SCRIPT_MEMORY_LIMIT`` (megabytes one evaluation may build; default 64),
+    ``CLUSTERFLOW_SESSION_IDLE_MINUTES`` (a browser session ends after this long without a request; default 60),
+    ``CLUSTERFLOW_SESSION_MAX_HOURS`` (... and this long after signing in, whatever happens; default 12),
+    ``CLUSTERFLOW_PROXY_COUNT`` (how many reverse proxies in front set X-Forwarded-*; default 0: trust none).
 
     :raise ConfigError: a value is malformed, or production mode lacks a secret key.
     """
@@ -76,6 +79,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         # the production web server (`clusterflow serve --production`, gunicorn): processes x threads
         "WORKERS": _number(env, "WORKERS", "2", int),
         "THREADS": _number(env, "THREADS", "4", int),
+        "SESSION_IDLE_MINUTES": _number(env, "SESSION_IDLE_MINUTES", "60", float),
+        "SESSION_MAX_HOURS": _number(env, "SESSION_MAX_HOURS", "12", float),
+        "PROXY_COUNT": _number(env, "PROXY_COUNT", "0", int),
     }
 
 

@@ -30,7 +30,7 @@ MESSAGES = {
     e.DeploymentRefused: _l("The files have problems and were not deployed."),
     e.NotFound: _l("Not found."),
     BadCredentials: _l("Wrong user name or password."),
-    TooManyAttempts: _l("Too many failed sign-in attempts. Try again in 15 minutes."),
+    TooManyAttempts: _l("Too many failed sign-in attempts from here. Wait a little and try again."),
 }
 HTTP_MESSAGES = {
     400: _l("The request was not understood."),
@@ -77,9 +77,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(e.ServiceError)
     def _service_error(exc: e.ServiceError):  # type: ignore[no-untyped-def]
         body = error_body(exc)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
         if wants_json():
-            return jsonify(body), exc.status
-        return _page(exc.status, body["message"], body.get("detail"))
+            return jsonify(body), exc.status, headers
+        page, status = _page(exc.status, body["message"], body.get("detail"))
+        return page, status, headers
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -94,4 +96,8 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify({"error": "InternalError", "message": str(HTTP_MESSAGES[500])}), 500
-        return _page(500, str(HTTP_MESSAGES[500]))
+        try:
+            return _page(500, str(HTTP_MESSAGES[500]))
+        except Exception:  # noqa: BLE001 - the error page itself failed: still no traceback for the user
+            app.logger.exception("the error page failed")
+            return str(HTTP_MESSAGES[500]), 500, {"Content-Type": "text/plain; charset=utf-8"}

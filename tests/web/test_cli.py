@@ -178,5 +178,5 @@ def test_a_process_without_is_executable_is_validated_with_a_warning_and_deploye
         in result.output
     assert "ok: 1 file(s)" in result.output
     assert "deployed version 1: document_review" in cli("deploy", str(path)).output
-    started = cli("start", "document_review", "--data", '{"document_number": 7}', "--province", "tehran").output
+    started = cli("start", "document_review", "--data", '{"title": "Lease", "document_number": 7}', "--province", "tehran").output
     assert "instance 1: running" in started and "review_document" in started

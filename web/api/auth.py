@@ -28,12 +28,13 @@ bp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1", description="Signi
 @bp.doc(security=[])
 @bp.arguments(TokenRequestSchema)
 @bp.response(200, TokenSchema)
-@bp.answers(400, 401, 429)
+@bp.answers(400, 401, 422, 429)
 def token(credentials: dict):  # type: ignore[no-untyped-def]
     """A bearer token for a user name and password
 
-    Five wrong passwords for a user name (or twenty from one address) within 15 minutes
-    refuse further attempts for a while (429).
+    After a few wrong passwords for a user name from one address (or many from one address), further
+    attempts from that address wait a little longer each time: 429 with a `Retry-After` header (seconds)
+    until then. Attempts from other addresses are not held up.
     """
     signed_in = authenticate(credentials["username"], credentials["password"], request.remote_addr or "-",
                              uow=unit_of_work(), clock=current_runtime().clock)

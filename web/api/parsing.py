@@ -13,11 +13,13 @@ from typing import Any, NoReturn
 
 import marshmallow as ma
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from forms.messages import message
 
 from ..i18n import current_language
+from ..input_guard import UnsafeText, check_json_depth, check_json_text
 from ..services.errors import InvalidInput
 
 LOCATIONS = frozenset({"json", "query", "querystring", "view_args", "path", "headers", "form", "files", "cookies"})
@@ -76,6 +78,19 @@ class ApiParser(FlaskParser):
         errors = field_errors(error.messages, current_language())
         raise InvalidInput("the request does not match the API's schema: "
                            + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors)
+
+    def _raw_load_json(self, req: Any) -> Any:
+        # depth, NUL characters and lone surrogates are checked before the schema sees anything
+        if not is_json_request(req):
+            return missing
+        try:
+            check_json_depth(req.get_data(cache=True))
+            value = super()._raw_load_json(req)
+            check_json_text(value)
+        except UnsafeText as exc:
+            raise MalformedJSON(f"the body cannot be accepted: {exc}",
+                                {WHOLE_BODY: [f"The request body cannot be accepted: {exc}."]}) from None
+        return value
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
         raise MalformedJSON(f"the body is not valid JSON: {error}",

@@ -12,6 +12,7 @@ from forms.json_schema import json_schema
 from ..i18n import current_language
 from ..reference import provinces
 from ..services import cases as case_list
+from ..services.limits import MAX_ID, MAX_PAGE
 from ..services.inbox import MAX_PER_PAGE, SORTS, InboxFilters
 from .case_file_schemas import CaseFileSchema
 
@@ -94,7 +95,7 @@ class InboxQuerySchema(QuerySchema):
     due = fields.String(validate=validate.OneOf(DUE_FILTERS))
     q = fields.String(metadata={"description": "Words in the task name or case title, or a case number"})
     sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
     @ma.post_load
@@ -274,7 +275,7 @@ class CaseQuerySchema(QuerySchema):
     status = fields.String(validate=validate.OneOf(case_list.STATUSES))
     cluster = fields.String(metadata={"description": "Part of the case title"})
     process = fields.String(metadata={"description": "A process id"})
-    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "A deployed version"})
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "A deployed version"})
     overdue = fields.Boolean(load_default=False, metadata={"description": "Only cases with an overdue open task"})
     failed = fields.Boolean(load_default=False,
                             metadata={"description": "Only cases whose scheduled step failed on every attempt"})
@@ -283,7 +284,7 @@ class CaseQuerySchema(QuerySchema):
     started_to = fields.String(data_key="to", validate=_jalali_date,
                                metadata={"description": "Started on or before this Jalali date (YYYY/MM/DD)"})
     sort = fields.String(load_default="-started", validate=validate.OneOf(list(case_list.SORTS)))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=case_list.MAX_PER_PAGE))
 
     @ma.post_load

@@ -10,6 +10,7 @@ from flask_login import login_required
 from .. import unit_of_work
 from ..i18n import current_language
 from ..runtime import current_runtime
+from ..input_guard import small_int
 from ..security import current_actor
 from ..services import admin, case_view, cases
 from ..services.errors import InvalidInput
@@ -22,14 +23,14 @@ def _filters() -> cases.CaseFilters:
     args = request.args
 
     def number(name: str, default: int | None) -> int | None:
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else default
+        return small_int(args.get(name), default)  # 0 (too large): refused by the range check
 
     return cases.CaseFilters(
         province=args.get("province") or None, stage=args.get("stage") or None, status=args.get("status") or None,
         cluster=args.get("cluster") or None, process_id=args.get("process") or None, version=number("version", None),
-        overdue=args.get("overdue") == "1", failed=args.get("failed") == "1", started_from=args.get("from") or None, started_to=args.get("to") or None,
-        sort=args.get("sort", "-started"), page=number("page", 1) or 1, per_page=number("per_page", 25) or 25)
+        overdue=args.get("overdue") == "1", failed=args.get("failed") == "1",
+        started_from=args.get("from") or None, started_to=args.get("to") or None,
+        sort=args.get("sort", "-started"), page=number("page", 1), per_page=number("per_page", 25))
 
 
 @bp.get("/cases")

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import unit_of_work
+from ..input_guard import small_int
 from ..i18n import digits
 from ..runtime import current_runtime
 from ..security import current_actor
@@ -16,7 +17,7 @@ def version_cases(version_id: int):  # type: ignore[no-untyped-def]
     target = request.args.get("to", "")
     with unit_of_work(write=False) as uow:
         checks = migration.cases_on_version(uow.session, current_runtime(), version_id, current_actor(),
-                                            int(target) if target.isdigit() else None)
+                                            small_int(target, None, invalid=None))
     return render_template("designer/cases.html", version_id=version_id, checks=checks)
 
 
@@ -24,7 +25,7 @@ def migrate_case(version_id: int, instance_id: int):  # type: ignore[no-untyped-
     runtime = current_runtime()
     to_version = request.form.get("to", "")
     try:
-        result = migration.migrate_case(instance_id, int(to_version) if to_version.isdigit() else 0,
+        result = migration.migrate_case(instance_id, small_int(to_version, 0) or 0,
                                         request.form.get("reason"), actor=current_actor(), uow=unit_of_work(),
                                         runtime=runtime, clock=runtime.clock)
         flash(_("Case %(case)s now runs on version %(version)s.", case=digits(result.instance_id),

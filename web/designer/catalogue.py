@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, render_template, request
 
 from .. import unit_of_work
+from ..input_guard import small_int
 from ..security import current_actor
 from ..services import catalogue, designs
 
@@ -36,8 +37,7 @@ def download_file(version_id: int):  # type: ignore[no-untyped-def]
 
 def compare():  # type: ignore[no-untyped-def]
     def number(key: str) -> int | None:
-        value = request.args.get(key, "")
-        return int(value) if value.isdigit() else None
+        return small_int(request.args.get(key), None, invalid=None)
 
     with unit_of_work(write=False) as uow:
         result = catalogue.compare(uow.session, request.args.get("process", ""), number("a"), number("b"))

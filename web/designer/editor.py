@@ -7,6 +7,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from .. import unit_of_work
+from ..input_guard import small_int
 from ..i18n import digits, role_name
 from ..models import DesignDraft
 from ..reference import roles
@@ -59,12 +60,12 @@ def _modeler(files: dict[str, str], *, based_on: int | None, draft: DesignDraft 
 
 
 def new_model():  # type: ignore[no-untyped-def]
-    version = request.args.get("version", "")
-    if not version.isdigit():
+    version = small_int(request.args.get("version"), None, invalid=None)
+    if version is None:
         return _modeler({BLANK_NAME: BLANK}, based_on=None)
     with unit_of_work(write=False) as uow:
-        files = catalogue.version_files(uow.session, int(version))
-    return _modeler(files, based_on=int(version), current=request.args.get("file"))
+        files = catalogue.version_files(uow.session, version)
+    return _modeler(files, based_on=version, current=request.args.get("file"))
 
 
 def open_draft(draft_id: int):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from flask import abort, jsonify, request
 from engine.errors import Problem
 
 from ..services.errors import InvalidInput
+from ..services.limits import MAX_ID
 
 MAX_BODY_BYTES = 32 * 1024 * 1024   # a whole set of process files, as the modeler sends it
 
@@ -17,8 +18,8 @@ class FilesSchema(ma.Schema):
     files = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
     name = ma.fields.String(load_default="")
     reason = ma.fields.String(load_default="")
-    based_on = ma.fields.Integer(load_default=None, allow_none=True)
-    draft_id = ma.fields.Integer(load_default=None, allow_none=True)
+    based_on = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=MAX_ID))
+    draft_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=MAX_ID))
 
 
 class FormTextSchema(ma.Schema):

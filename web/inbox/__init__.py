@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import unit_of_work
 from ..runtime import current_runtime
+from ..auth import safe_next
+from ..input_guard import small_int
 from ..security import current_actor
 from ..services import inbox, instances
 from ..services.errors import InvalidInput
@@ -18,8 +20,7 @@ def _filters() -> inbox.InboxFilters:
     args = request.args
 
     def number(name: str, default: int) -> int:
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else default
+        return small_int(args.get(name), default) or 0  # 0 (too large): refused by the range check
 
     return inbox.InboxFilters(
         tab=args.get("tab", "open"), process_id=args.get("process") or None, stage=args.get("stage") or None,
@@ -71,5 +72,4 @@ def task_action(task_id: str, action: str):  # type: ignore[no-untyped-def]
         _task_action(task_id, action)
     except InvalidInput as exc:
         flash(next(iter(exc.errors.values()))[0] if exc.errors else str(exc), "danger")
-    back = request.form.get("next") or url_for("inbox.index")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("inbox.index"))
+    return redirect(safe_next(request.form.get("next")))

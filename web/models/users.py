@@ -18,6 +18,9 @@ class User(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(160))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # grows on sign-out, a password change, deactivation and "sign out everywhere": every browser
+    # session carries the number it was given at sign-in and ends when the number moves on
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -35,7 +35,7 @@ def _check(actor: Actor, reason: str | None) -> str:
 def _locked(uow: UnitOfWork, instance_id: int, actor: Actor) -> ProcessInstance:
     instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
                                   .with_for_update().execution_options(populate_existing=True))
-    if instance is None or not actor.sees_province(instance.province):
+    if instance is None or not actor.sees_cases_in(instance.province):
         raise InstanceNotFound(f"no case {instance_id}")
     return instance
 

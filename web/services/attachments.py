@@ -16,7 +16,7 @@ from engine.clock import Clock
 
 from ..models import Attachment, ProcessInstance, TaskRecord
 from .actors import Actor
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, NotYourTask, TaskAlreadyCompleted, TaskNotFound
 from .uow import UnitOfWork
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -49,13 +49,16 @@ class StoredFile:
 
 
 def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    """Whether the actor may read a case: its province, and a role in it (or a supervising role)."""
-    if not actor.sees_province(instance.province):
+    """Whether the actor may read a case: its province, and a role in it (or a supervising role).
+
+    Designing processes or administering users is no reason to read cases (see ``CASE_BLIND_ROLES``).
+    """
+    if not actor.sees_cases_in(instance.province):
         return False
-    if actor.national or actor.roles & CASE_WIDE_ROLES:
+    if actor.national_cases or actor.case_roles & CASE_WIDE_ROLES:
         return True
     involved = exists().where(TaskRecord.instance_id == instance.id) \
-        .where((TaskRecord.role.in_(sorted(actor.roles))) | (TaskRecord.assignee == actor.username)
+        .where((TaskRecord.role.in_(sorted(actor.case_roles))) | (TaskRecord.assignee == actor.username)
                | (TaskRecord.completed_by == actor.username))
     return bool(session.scalar(select(involved)))
 
@@ -133,10 +136,15 @@ def store_uploads(uploads: list[tuple[BinaryIO, str]], data_dir: Path, *, instan
                   field: str | None, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[StoredFile]:
     """Store a field's uploads in one transaction; nothing is kept if one of them is refused.
 
+    With ``task_id``, nothing is written unless the actor may complete that task now.
+
     :raise InvalidInput: see :func:`check_upload`.
+    :raise TaskNotFound, TaskAlreadyCompleted, NotYourTask: the task is not the actor's to complete.
     """
     stored: list[StoredFile] = []
     with uow:
+        if task_id is not None:
+            _require_completable(uow.session, actor, task_id, instance_id)
         try:
             for stream, filename in uploads:
                 stored.append(store(uow.session, data_dir, stream, filename, instance_id=instance_id,
@@ -146,6 +154,17 @@ def store_uploads(uploads: list[tuple[BinaryIO, str]], data_dir: Path, *, instan
             discard(data_dir, stored)
             raise
     return stored
+
+
+def _require_completable(session: Session, actor: Actor, task_id: str, instance_id: int) -> None:
+    task = session.get(TaskRecord, str(task_id))
+    instance = session.get(ProcessInstance, instance_id)
+    if task is None or instance is None or task.instance_id != instance_id or not may_see_case(session, actor, instance):
+        raise TaskNotFound(f"no task {task_id}")
+    if task.status != "open" or instance.status != "running":
+        raise TaskAlreadyCompleted(f"task {task_id} is {task.status} in a {instance.status} case")
+    if not actor.may_work_on(task.role, task.province, task.assignee):
+        raise NotYourTask(f"task {task_id} is not yours to complete")
 
 
 def discard(data_dir: Path, stored: list[StoredFile]) -> None:

@@ -1,9 +1,10 @@
-"""Signing in: password checks, rate limits, API tokens."""
+"""Signing in: password checks, throttling, browser sessions that end together, API tokens."""
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -13,12 +14,18 @@ from engine.clock import Clock
 
 from ..models import LoginAttempt, User
 from .actors import Actor
-from .errors import ServiceError
+from .errors import ServiceError, UserNotFound
 from .uow import UnitOfWork
 
-WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
+# Throttling, never locking out: failures of one user name from one address delay only that pair,
+# failures from one address (whatever the user name) delay only that address, each for a time that
+# grows with every further failure; a user signing in from anywhere else is not held up.
+PAIR_WINDOW = timedelta(hours=24)       # failures of a user name from an address are forgotten after this
+PAIR_FREE = 5                           # ... or after a success from that address; this many cost nothing
+PAIR_FIRST_DELAY, PAIR_MAX_DELAY = 30, 15 * 60  # then 30 s, 60 s, 2 min, ... at most 15 min
+ADDRESS_WINDOW = timedelta(minutes=15)  # an office behind one address: a short memory, a short delay
+ADDRESS_FREE = 30
+ADDRESS_FIRST_DELAY, ADDRESS_MAX_DELAY = 1, 60
 TOKEN_MAX_AGE = 8 * 3600
 
 
@@ -27,7 +34,13 @@ class BadCredentials(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
+    """Sign-in attempts from this address are held back for ``retry_after`` seconds (nothing was checked)."""
+
     status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
 
 
 @dataclass(frozen=True)
@@ -36,24 +49,23 @@ class SignedIn:
     actor: Actor
     display_name: str | None
     stamp: str  # changes with the password: tokens issued before a password change stop working
+    session_generation: int = 0  # browser sessions carry it; it moves on when the user's sessions end
 
 
 def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork, clock: Clock) -> SignedIn:
-    """Check a password, counting failures per user name and per address.
+    """Check a password; failures are recorded with the address and the time, and slow down later
+    attempts of the same user name from the same address, and from the same address at all.
 
-    :raise TooManyAttempts: too many failures lately; nothing is checked.
+    :raise TooManyAttempts: an attempt came too soon after earlier failures; nothing is checked or recorded.
     :raise BadCredentials: unknown user, inactive, or wrong password (one message for all three).
     """
     now = clock.now()
     username = (username or "").strip()[:80]
+    address = (address or "-")[:64]
     with uow:
-        since = now - WINDOW
-        failures = uow.session.scalar(select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
-        from_address = uow.session.scalar(select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
-        if failures >= MAX_FAILURES_PER_USER or from_address >= MAX_FAILURES_PER_ADDRESS:
-            raise TooManyAttempts("too many failed sign-in attempts; try again in 15 minutes")
+        wait = throttle_delay(uow.session, username, address, now)
+        if wait > 0:
+            raise TooManyAttempts(f"too many failed sign-in attempts; try again in {wait} seconds", wait)
         user = uow.session.scalar(select(User).where(User.username == username))
         ok = user is not None and user.active and check_password_hash(user.password_hash, password or "")
         uow.session.add(LoginAttempt(username=username, address=address, success=ok, at=now))
@@ -61,7 +73,63 @@ def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork,
         if not ok:
             raise BadCredentials("wrong user name or password")
         return SignedIn(user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)),
-                        user.display_name, password_stamp(user.password_hash))
+                        user.display_name, password_stamp(user.password_hash), user.session_generation)
+
+
+def throttle_delay(session, username: str, address: str, now: datetime) -> int:
+    """Seconds until the next attempt of ``username`` from ``address`` is heard (0: now)."""
+    last_success = session.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.success.is_(True),
+        LoginAttempt.at >= now - PAIR_WINDOW))
+    pair_count, pair_last = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.success.is_(False),
+        LoginAttempt.at >= max(now - PAIR_WINDOW, last_success or now - PAIR_WINDOW))).one()
+    address_count, address_last = session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+            LoginAttempt.address == address, LoginAttempt.success.is_(False),
+            LoginAttempt.at >= now - ADDRESS_WINDOW)).one()
+    return max(_wait(pair_count, pair_last, PAIR_FREE, PAIR_FIRST_DELAY, PAIR_MAX_DELAY, now),
+               _wait(address_count, address_last, ADDRESS_FREE, ADDRESS_FIRST_DELAY, ADDRESS_MAX_DELAY, now))
+
+
+def _wait(failures: int, last: datetime | None, free: int, first: int, most: int, now: datetime) -> int:
+    if failures < free or last is None:
+        return 0
+    delay = min(most, first * 2 ** min(failures - free, 30))
+    return max(0, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def recent_failures(session, since: datetime, limit: int = 200) -> list[LoginAttempt]:
+    """Failed sign-in attempts since ``since``, newest first (for administrators)."""
+    return list(session.scalars(select(LoginAttempt).where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+                                .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)))
+
+
+def load_session_user(session, user_id: int, generation: object) -> tuple[Actor, str | None] | None:
+    """The actor of a browser session's user, or None when the user is inactive or their sessions were ended
+    (signed out, password changed, deactivated, or signed out everywhere) since this one began."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or not isinstance(generation, int) or generation != user.session_generation:
+        return None
+    return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)), user.display_name
+
+
+def end_sessions(user: User) -> None:
+    """End every browser session of ``user`` (the caller commits)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def sign_out_everywhere(user_id: int, *, uow: UnitOfWork) -> None:
+    """End every browser session of a user at once (signing out does this too).
+
+    :raise UserNotFound:
+    """
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is None:
+            raise UserNotFound(f"no user {user_id}")
+        end_sessions(user)
+        uow.commit()
 
 
 def load_actor(session, user_id: int, stamp: str | None = None) -> tuple[Actor, str | None] | None:

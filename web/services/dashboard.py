@@ -186,8 +186,8 @@ def parse_period(first: str | None, last: str | None, now: datetime, *,
 def scope(actor: Actor, province: str | None) -> list[str] | None:
     """The provinces an actor's figures cover (None: all); a chosen province outside the scope covers none."""
     if province:
-        return [province] if actor.sees_province(province) else []
-    return None if actor.national else sorted(actor.provinces)
+        return [province] if actor.sees_cases_in(province) else []
+    return None if actor.national_cases else sorted(actor.provinces)
 
 
 def in_scope(query: Any, provinces: list[str] | None, column: Any = ProcessInstance.province) -> Any:

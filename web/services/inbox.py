@@ -13,6 +13,7 @@ from ..models import ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
 from .deployment import newest_definitions
 from .errors import InvalidInput
+from .limits import MAX_ID, MAX_PAGE
 
 SORTS = {
     "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
@@ -68,9 +69,9 @@ class InboxPage:
 
 def visible_open_tasks(actor: Actor):  # type: ignore[no-untyped-def]
     """The SQL condition for open tasks this actor may work on (their roles and provinces, or held by them)."""
-    in_province = true() if actor.national else or_(
+    in_province = true() if actor.national_cases else or_(
         TaskRecord.province.is_(None), TaskRecord.province.in_(sorted(actor.provinces)))
-    by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.roles)), in_province)
+    by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.case_roles)), in_province)
     return and_(TaskRecord.status == "open", ProcessInstance.status == "running",
                 or_(TaskRecord.assignee == actor.username, by_role))
 
@@ -87,7 +88,7 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
         errors["sort"] = ["unknown sort"]
     if filters.due not in (None, "", "overdue", "today", "week"):
         errors["due"] = ["unknown due filter"]
-    if filters.page < 1 or not 1 <= filters.per_page <= MAX_PER_PAGE:
+    if not 1 <= filters.page <= MAX_PAGE or not 1 <= filters.per_page <= MAX_PER_PAGE:
         errors["page"] = ["out of range"]
     if errors:
         raise InvalidInput("invalid inbox filters", errors)
@@ -114,7 +115,7 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if filters.q:
         needle = filters.q.strip()
         conditions = [TaskRecord.name.contains(needle), ProcessInstance.title.contains(needle)]
-        if needle.isdigit():
+        if needle.isascii() and needle.isdigit() and len(needle) <= 10 and int(needle) <= MAX_ID:
             conditions.append(ProcessInstance.id == int(needle))
         query = query.where(or_(*conditions))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

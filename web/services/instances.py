@@ -156,7 +156,7 @@ def unclaim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
 
 def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not actor.sees_province(instance.province):
+    if instance is None or not actor.sees_cases_in(instance.province):
         raise InstanceNotFound(f"no case {instance_id}")
     return instance
 
@@ -170,7 +170,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
         select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
         .where(TaskRecord.id == str(task_id)).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
-    if found is None or not actor.sees_province(found[0].province):
+    if found is None or not actor.sees_cases_in(found[0].province):
         raise TaskNotFound(f"no task {task_id}")
     row, instance = found
     if row.status != "open":

@@ -24,7 +24,7 @@ def deliver_message(name: str, correlation: Mapping[str, Any] | None, payload: A
     wanted = dict(correlation or {})
     with uow:
         candidates = [i for i in waiting_instances(uow.session, name, wanted, None)
-                      if actor.sees_province(i.province)]
+                      if actor.sees_cases_in(i.province)]
         if not candidates:
             raise NotFound(f"no case waits for message '{name}' with {wanted or 'any correlation'}")
         if len(candidates) > 1:

@@ -11,6 +11,7 @@ from engine.clock import Clock
 from ..models import User, UserProvince, UserRole
 from ..reference import provinces, roles
 from .actors import Actor
+from .auth import end_sessions
 from .errors import Conflict, InvalidInput, UserNotFound
 from .uow import UnitOfWork
 
@@ -74,4 +75,27 @@ def set_password(username: str, password: str, *, uow: UnitOfWork) -> None:
         if user is None:
             raise UserNotFound(f"no user '{username}'")
         user.password_hash = generate_password_hash(password)
+        end_sessions(user)  # a password change ends every browser session (API tokens carry the password stamp)
         uow.commit()
+
+
+def set_active(username: str, active: bool, *, uow: UnitOfWork) -> None:
+    """Deactivate (or reactivate) a user; deactivating ends every browser session of theirs at once.
+
+    :raise UserNotFound:
+    """
+    with uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UserNotFound(f"no user '{username}'")
+        user.active = active
+        end_sessions(user)
+        uow.commit()
+
+
+def user_id_of(session, username: str) -> int:
+    """:raise UserNotFound:"""
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise UserNotFound(f"no user '{username}'")
+    return user_id
