@@ -15,7 +15,7 @@ from . import create_app, unit_of_work
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
-from .services import deployment, instances, messages, timers, users
+from .services import closures, deployment, instances, messages, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
 
@@ -164,6 +164,36 @@ def run_timers() -> None:
     click.echo(f"{len(result.fired)} timer(s) fired, {len(result.failed)} failed")
     if result.failed:
         sys.exit(1)
+
+
+@main.group("holidays")
+def holidays_group() -> None:
+    """One-off closures (air pollution, national mourning) on top of the official holidays."""
+
+
+@holidays_group.command("add")
+@click.argument("day")
+@click.option("--reason", required=True, help="why the offices are closed (the announcement)")
+@click.option("--user", "username", required=True, help="the administrator declaring it")
+@with_appcontext
+def holidays_add(day: str, reason: str, username: str) -> None:
+    """Declare DAY (Jalali YYYY/MM/DD) a day off; working-day deadlines counted from now on skip it."""
+    runtime = current_runtime()
+    try:
+        closure = closures.declare_closure(day, reason, actor=_actor(username), uow=unit_of_work(),
+                                           runtime=runtime, clock=runtime.clock)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{closure.jalali} closed: {closure.reason} (declared by {closure.declared_by})")
+
+
+@holidays_group.command("list")
+@with_appcontext
+def holidays_list() -> None:
+    """The declared closures: day, who declared it, why."""
+    for closure in closures.list_closures(unit_of_work(write=False)):
+        click.echo(f"{closure.jalali}\t{closure.declared_by}\t{closure.declared_at:%Y-%m-%d %H:%M}Z\t{closure.reason}")
 
 
 @main.command("create-user")

@@ -1,4 +1,5 @@
 """SQLAlchemy models: the process store, the inbox projection, history, timers, users."""
+from .calendar import Closure
 from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .history import Event
@@ -10,6 +11,6 @@ from .tasks import TaskRecord
 from .users import User, UserProvince, UserRole
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Attachment", "Closure", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft", "Event", "LoginAttempt", "MessageWait", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole",
 ]

@@ -12,6 +12,7 @@ from ..models import ProcessInstance, TaskRecord
 from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_definition
+from .closures import refresh_calendar
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
 from .projection import record
@@ -49,6 +50,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
                             if definition.manual_start else f"'{process_id}' is not started by hand")
         version = definition.version
         spec_set = runtime.spec_set(version)
+        refresh_calendar(runtime, uow.session)
         with engine_errors():
             workflow = runtime.engine.start(spec_set, process_id, data)
         now = clock.now()
