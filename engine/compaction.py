@@ -16,7 +16,9 @@ survive), besides the unfinished tasks themselves:
   one of its inputs; it also reads the parent of unrelated instances. The
   inclusive join walks the tree from the root down to its instances and reads
   their parents. Every join merges the parent data of its earlier finished
-  instances when it runs.
+  instances when it runs: for the process's end join these are the branches
+  that ended before the process did (a reminder, a periodic report), whose data
+  SpiffWorkflow merges into the process's final data.
 * Boundary-event and start-event joins find their split with ``find_ancestor``.
 * A call activity copies ``last_task.data`` of its subprocess when it ends,
   and ``workflow.last_task`` is the "current data" of a finished step.
@@ -24,19 +26,24 @@ survive), besides the unfinished tasks themselves:
   its children; while they run they are unfinished, so their subtree stays.
 
 Compaction keeps the root task and the subtree of one *anchor* task and drops
-the rest (with the subprocesses of the dropped tasks). The anchor is the
+the rest (with the subprocesses of the dropped tasks), except for the end
+join's finished instances, each kept under its parent (the end event that
+ended the branch) and hung from the root after the anchor. The anchor is the
 deepest task that is an ancestor of every unfinished task, of the split every
 unfinished event join will look for, and of ``last_task``; it is then moved up
-until the part it would drop holds no instance of a join that an unfinished
-task can still reach in the diagram, and no task whose spec is an input of
-such a join. So every dropped task is finished and none of the reads above can
-meet it: every later step behaves as it would on the whole tree.
+until the part it would drop holds no instance of a join (other than the end
+join, which reads nothing else) that an unfinished task can still reach in the
+diagram, and no task whose spec is an input of such a join. So every dropped
+task is finished and none of the reads above can meet it: every later step
+behaves as it would on the whole tree. What stays is the live tree (constant
+in a loop) and one end-event task per ended branch.
 (tests/engine/test_differential.py checks this against the plain engine.)
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
@@ -77,12 +84,36 @@ def _compact_tree(workflow: Any) -> int:
         task = stack.pop()
         keep.add(task.id)
         stack.extend(task.children)
-    dropped = [tid for tid in workflow.tasks if tid not in keep]
+    ends = _finished_end_joins(workflow, keep)
+    dropped = [tid for tid in workflow.tasks if tid not in keep and tid not in ends]
     for tid in dropped:
         del workflow.tasks[tid]
-    root._children = [anchor.id]
+    # the end join's earlier instances, each under the end event it came from, hang from the root after the anchor
+    grafts = []
+    for end_join in sorted((workflow.tasks[tid] for tid in ends if tid in workflow.tasks and
+                            isinstance(workflow.tasks[tid].task_spec, _EndJoin)), key=lambda t: t.last_state_change):
+        end_event = workflow.tasks[end_join._parent]
+        end_event._parent = root.id
+        end_event._children = [end_join.id]
+        end_join._children = []
+        grafts.append(end_event.id)
+    root._children = [anchor.id, *grafts]
     anchor._parent = root.id
     return len(dropped)
+
+
+def _finished_end_joins(workflow: Any, keep: set[Any]) -> set[Any]:
+    """Ids of the finished end-join instances outside ``keep`` and of their parents (the end events).
+
+    The end join merges the data of the parent of each earlier finished instance when it finally runs,
+    so these pairs are kept (and nothing above or below them).
+    """
+    found: set[Any] = set()
+    for task in workflow.tasks.values():
+        if (task.id not in keep and isinstance(task.task_spec, _EndJoin) and task.has_state(TaskState.FINISHED_MASK)
+                and task.parent is not None):
+            found.update((task.id, task.parent.id))
+    return found
 
 
 def _path(task: Any) -> list[Any]:
@@ -123,8 +154,11 @@ def _read_specs(workflow: Any, live: list[Any]) -> set[str]:
         if isinstance(spec, UnstructuredJoin):
             joins.append(spec)
         stack.extend(spec.outputs)
-    names = {j.name for j in joins}
+    names = set()
     for join in joins:
+        if isinstance(join, _EndJoin):
+            continue  # it reads only unfinished tasks and its earlier instances with their parents: kept apart
+        names.add(join.name)
         names.update(i.name for i in join.inputs)
     return names
 
