@@ -106,3 +106,57 @@ def test_the_cli_declares_and_lists_closures(tmp_path, monkeypatch):
     assert listed.exit_code == 0
     assert listed.output.splitlines()[0].split("\t")[::3] == ["1405/09/03", "air pollution"]
     assert listed.output.splitlines()[0].split("\t")[1] == "boss"
+
+
+# -- the administrators' page ------------------------------------------------------------------------------
+
+@pytest.fixture
+def page_app(sqlite_app):
+    from .browser_helpers import make_user
+
+    with sqlite_app.app_context():
+        make_user("boss", ["admin"], [])
+        make_user("sara", ["cluster_expert"], ["tehran"])
+    return sqlite_app
+
+
+def signed_in(app, username):
+    from .browser_helpers import login
+
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
+def test_an_administrator_declares_a_closure_on_the_page(page_app):
+    from .browser_helpers import csrf_token
+
+    client = signed_in(page_app, "boss")
+    page = client.get("/admin/closures").get_data(as_text=True)
+    assert 'data-testid="nav-closures"' in page and "هیچ تعطیلی‌ای اعلام نشده است." in page
+    token = csrf_token(client, "/admin/closures")
+    refused = client.post("/admin/closures", data={"csrf_token": token, "day": "1405/13/01", "reason": ""})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert 'data-error-for="day"' in text and 'data-error-for="reason"' in text
+    with page_app.app_context():
+        assert closures.list_closures(unit_of_work(write=False)) == []
+    done = client.post("/admin/closures", data={"csrf_token": token, "day": "۱۴۰۵/۰۹/۰۳", "reason": "آلودگی هوا"})
+    assert done.status_code == 302
+    listed = client.get("/admin/closures").get_data(as_text=True)
+    assert "۱۴۰۵/۰۹/۰۳" in listed and "آلودگی هوا" in listed and "boss" in listed
+    again = client.post("/admin/closures", data={"csrf_token": token, "day": "1405/09/03", "reason": "دوباره"})
+    assert again.status_code == 409 and "این روز پیش‌تر تعطیل اعلام شده است." in again.get_data(as_text=True)
+
+
+def test_the_page_is_for_administrators_only(page_app):
+    from .browser_helpers import csrf_token
+
+    client = signed_in(page_app, "sara")
+    assert client.get("/admin/closures").status_code == 403
+    assert 'data-testid="nav-closures"' not in client.get("/start").get_data(as_text=True)
+    token = csrf_token(client, "/start")
+    assert client.post("/admin/closures", data={"csrf_token": token, "day": "1405/09/03", "reason": "x"}
+                       ).status_code == 403
+    with page_app.app_context():
+        assert closures.list_closures(unit_of_work(write=False)) == []

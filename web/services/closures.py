@@ -51,18 +51,23 @@ def declare_closure(day: str | date, reason: str | None, *, actor: Actor, uow: U
     """
     if not (actor.system or actor.roles & DECLARING_ROLES):
         raise Forbidden("closures are declared by administrators")
+    errors: dict[str, list[str]] = {}
     if isinstance(day, str):
         try:
             day = from_jalali(day)
         except ValueError as exc:
-            raise InvalidInput(str(exc), {"day": [str(exc)]}) from exc
-    try:
-        runtime.engine.calendar.holiday_name(day)
-    except HolidayDataMissing as exc:
-        raise InvalidInput(str(exc), {"day": [str(exc)]}) from exc
+            errors["day"] = [str(exc)]
+    if isinstance(day, date):
+        try:
+            runtime.engine.calendar.holiday_name(day)
+        except HolidayDataMissing as exc:
+            errors["day"] = [str(exc)]
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
-        raise InvalidInput("a reason is required", {"reason": [f"1 to {MAX_REASON} characters"]})
+        errors["reason"] = [f"a reason of 1 to {MAX_REASON} characters is required"]
+    if errors:
+        raise InvalidInput("; ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors)
+    assert isinstance(day, date)
     with uow:
         existing = uow.session.scalar(select(Closure).where(Closure.day == day))
         if existing is not None:
