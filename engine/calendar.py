@@ -5,20 +5,21 @@ converted to Tehran time; a naive datetime or a plain date is taken to be
 Tehran local already. Jalali dates are written ``YYYY/MM/DD`` with Latin
 digits; use :func:`persian_digits` for display.
 
-Official holidays come from ``engine/data/holidays/<jalali-year>.json``, one
-file per Jalali year. Lunar holidays in those files are configuration that
-must be checked against the official calendar each year (see their "source").
+Official holidays come from the ``holidays`` library's Iran calendar with the
+corrections in ``engine/data/holidays/corrections.json`` (see
+:mod:`engine.holiday_source`), plus the one-off closures an administrator
+declares, which the web layer passes in (:meth:`WorkingCalendar.set_closures`).
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
+
+from .holiday_source import Corrections, HolidayDataMissing, OfficialHolidays  # noqa: F401 — re-exported
 
 
 def _tehran_zone() -> tzinfo:
@@ -32,8 +33,6 @@ def _tehran_zone() -> tzinfo:
 
 TEHRAN: tzinfo = _tehran_zone()
 """Asia/Tehran (a fixed +03:30 if the system has no time zone data)."""
-
-HOLIDAYS_DIR = Path(__file__).parent / "data" / "holidays"
 
 MONTHS = (
     "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
@@ -122,63 +121,19 @@ def from_jalali(text: str) -> date:
     return gregorian
 
 
-def load_holidays(path: Path) -> dict[date, str]:
-    """The holidays in one ``<jalali-year>.json`` file, by date, with Persian names.
-
-    The file holds ``{"year": 1405, "source": "...", "holidays": [{"date":
-    "1405/01/01", "name_fa": "...", "name_en": "..."}, ...]}``; dates must be
-    in that year, in increasing order, each at most once.
-
-    :raise ValueError: naming the file and the entry that is wrong.
-    :raise OSError: if the file cannot be read.
-    """
-    def bad(message: str) -> ValueError:
-        return ValueError(f"{path.name}: {message}")
-
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise bad(f"not valid JSON ({exc})") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("holidays"), list):
-        raise bad('expected an object with a "holidays" list')
-    year = doc.get("year")
-    if not isinstance(year, int) or path.stem != str(year):
-        raise bad(f'"year" is {year!r}; it must be the number the file is named after')
-    if not isinstance(doc.get("source"), str) or not doc["source"].strip():
-        raise bad('"source" must say where the dates come from')
-    holidays: dict[date, str] = {}
-    previous = ""
-    for index, entry in enumerate(doc["holidays"]):
-        where = f"holiday #{index + 1}"
-        if not isinstance(entry, dict):
-            raise bad(f"{where} is not an object")
-        for key in ("date", "name_fa", "name_en"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise bad(f'{where} needs a non-empty "{key}"')
-        try:
-            day = from_jalali(entry["date"])
-        except ValueError as exc:
-            raise bad(f"{where}: {exc}") from exc
-        text = to_jalali(day)
-        if not text.startswith(f"{year:04d}/"):
-            raise bad(f"{where}: {text} is not in {year}")
-        if text <= previous:
-            raise bad(f"{where}: {text} is not after {previous} (keep dates sorted, each once)")
-        previous = text
-        holidays[day] = entry["name_fa"]
-    return holidays
-
-
 class WorkingCalendar:
     """Which Tehran days are working days, and counting in working days.
 
     A day is a working day unless its weekday is in ``weekend`` (numbers as in
-    :meth:`date.weekday`: Monday 0 ... Friday 4) or it is a holiday. Holidays
-    may be given as dates or as a mapping of date to name. Instances do not
-    change after they are made and may be shared between threads.
+    :meth:`date.weekday`: Monday 0 ... Friday 4), it is a holiday, or it is a
+    closure. Holidays may be given as dates or as a mapping of date to name;
+    :meth:`iran` reads the official ones instead. Instances may be shared
+    between threads; only the closures change, replaced all at once by
+    :meth:`set_closures`.
     """
 
-    def __init__(self, holidays: Iterable[date] | Mapping[date, str] = (), weekend: Collection[int] = (4,)) -> None:
+    def __init__(self, holidays: Iterable[date] | Mapping[date, str] = (), weekend: Collection[int] = (4,), *,
+                 official: OfficialHolidays | None = None) -> None:
         weekend_days = frozenset(weekend)
         if not weekend_days <= set(range(7)) or len(weekend_days) == 7:
             raise ValueError(f"weekend must be some, not all, of the weekdays 0-6; got {sorted(weekend_days)}")
@@ -188,29 +143,30 @@ class WorkingCalendar:
             names = {_local_date(day): "" for day in holidays}
         self._weekend = weekend_days
         self._names = names
-        self.years: frozenset[int] = frozenset()
-        """Jalali years whose holiday data :meth:`iran` loaded (empty otherwise)."""
+        self._official = official
+        self._closures: dict[date, str] = {}
 
     @classmethod
-    def iran(cls, data_dir: Path | None = None) -> WorkingCalendar:
-        """Iran's calendar: Friday weekend and every ``<jalali-year>.json`` holiday file.
+    def iran(cls, closures: Mapping[date, str] | None = None, *,
+             corrections: Corrections | None = None) -> WorkingCalendar:
+        """Iran's calendar: Friday weekend, the official holidays (see :mod:`engine.holiday_source`), ``closures``.
 
-        ``data_dir`` defaults to ``engine/data/holidays``. Days in years with no
-        file count only Fridays as days off; check :attr:`years` for coverage.
+        Asking about a day outside the holiday source's range raises
+        :class:`~engine.holiday_source.HolidayDataMissing`.
 
-        :raise FileNotFoundError: if the directory has no ``.json`` file.
-        :raise ValueError: if a file is malformed (see :func:`load_holidays`).
+        :raise ValueError: if the corrections file is malformed.
         """
-        directory = HOLIDAYS_DIR if data_dir is None else Path(data_dir)
-        paths = sorted(directory.glob("*.json"))
-        if not paths:
-            raise FileNotFoundError(f"no holiday files (<jalali-year>.json) in {directory}")
-        holidays: dict[date, str] = {}
-        for path in paths:
-            holidays.update(load_holidays(path))
-        calendar = cls(holidays, weekend=(4,))
-        calendar.years = frozenset(int(path.stem) for path in paths)
+        calendar = cls(weekend=(4,), official=OfficialHolidays(corrections))
+        calendar.set_closures(closures or {})
         return calendar
+
+    def set_closures(self, closures: Mapping[date, str]) -> None:
+        """Replace the one-off closures (day -> reason) an administrator declared; they are days off too."""
+        self._closures = {_local_date(day): str(reason) for day, reason in closures.items()}
+
+    @property
+    def closures(self) -> dict[date, str]:
+        return dict(self._closures)
 
     @property
     def weekend(self) -> frozenset[int]:
@@ -218,17 +174,29 @@ class WorkingCalendar:
         return self._weekend
 
     def is_working_day(self, day: date) -> bool:
-        """False on the weekend and on holidays; ``day`` may be a datetime."""
+        """False on the weekend, on holidays and on closures; ``day`` may be a datetime.
+
+        :raise HolidayDataMissing: for :meth:`iran`, a day outside the holiday source's range.
+        """
         local = _local_date(day)
-        return local.weekday() not in self._weekend and local not in self._names
+        holiday = self.holiday_name(local)  # first: a day outside the source's range is refused even on a Friday
+        return local.weekday() not in self._weekend and holiday is None
 
     def holiday_name(self, day: date) -> str | None:
-        """The holiday's name on ``day`` (Persian for :meth:`iran`), else None.
+        """The holiday's or closure's name on ``day`` (Persian for :meth:`iran`), else None.
 
         An ordinary weekend day is not a holiday and gives None; a holiday given
         without a name gives "".
+
+        :raise HolidayDataMissing: for :meth:`iran`, a day outside the holiday source's range.
         """
-        return self._names.get(_local_date(day))
+        local = _local_date(day)
+        closure = self._closures.get(local)
+        if closure is not None:
+            return closure
+        if self._official is not None:
+            return self._official.name(local)
+        return self._names.get(local)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same Tehran time of day on the ``days``-th working day after ``start``.

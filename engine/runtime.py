@@ -16,6 +16,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessage
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -299,8 +300,8 @@ class Engine:
     def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []
         for task in workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
+            definition = next((d for d in _event_definitions(task) if isinstance(d, TimerEventDefinition)), None)
+            if definition is None:
                 continue
             value = task._get_internal_data("event_value")
             if isinstance(value, dict):
@@ -313,13 +314,12 @@ class Engine:
     def waiting_messages(self, workflow: BpmnWorkflow) -> list[WaitingMessage]:
         waiting = []
         for task in workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, BpmnMessage):
-                continue
             props = _properties(task.task_spec)
             keys = [k.strip() for k in props.get("correlate", "").split(",") if k.strip()]
-            waiting.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name,
-                                          {k: task.data.get(k) for k in keys}))
+            for definition in _event_definitions(task):
+                if isinstance(definition, BpmnMessage):
+                    waiting.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name,
+                                                  {k: task.data.get(k) for k in keys}))
         return waiting
 
     @staticmethod
@@ -375,6 +375,14 @@ class Engine:
                 raise ScriptError(f"assignee must be a user name, not {value!r}")
             task._set_internal_data(assignee=value)
         task._set_internal_data(stamped=True)
+
+
+def _event_definitions(task: Any) -> list[Any]:
+    """The events a waiting task catches: its own, or each of an event-based gateway's."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition] if definition is not None else []
 
 
 def _properties(task_spec: Any) -> dict[str, str]:

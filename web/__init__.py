@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from . import api, errors, i18n, security
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .closures import bp as closures_bp
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .letters import bp as letters_bp
@@ -72,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp,
-                      letters_bp, notices_bp):
+                      letters_bp, notices_bp, closures_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)

@@ -19,7 +19,7 @@ from .config import ConfigError
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
-from .services import auth, deployment, instances, messages, starting, task_page, timers, users
+from .services import auth, closures, deployment, instances, messages, starting, task_page, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
 from .services.letters.kinds import check_letters
@@ -289,6 +289,36 @@ def start_worker_thread(app: Any) -> Any:
 
     threading.Thread(target=run, name="clusterflow-worker", daemon=True).start()
     return the_worker
+
+
+@main.group("holidays")
+def holidays_group() -> None:
+    """One-off closures (air pollution, national mourning) on top of the official holidays."""
+
+
+@holidays_group.command("add")
+@click.argument("day")
+@click.option("--reason", required=True, help="why the offices are closed (the announcement)")
+@click.option("--user", "username", required=True, help="the administrator declaring it")
+@with_appcontext
+def holidays_add(day: str, reason: str, username: str) -> None:
+    """Declare DAY (Jalali YYYY/MM/DD) a day off; working-day deadlines counted from now on skip it."""
+    runtime = current_runtime()
+    try:
+        closure = closures.declare_closure(day, reason, actor=_actor(username), uow=unit_of_work(),
+                                           runtime=runtime, clock=runtime.clock)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{closure.jalali} closed: {closure.reason} (declared by {closure.declared_by})")
+
+
+@holidays_group.command("list")
+@with_appcontext
+def holidays_list() -> None:
+    """The declared closures: day, who declared it, why."""
+    for closure in closures.list_closures(unit_of_work(write=False)):
+        click.echo(f"{closure.jalali}\t{closure.declared_by}\t{closure.declared_at:%Y-%m-%d %H:%M}Z\t{closure.reason}")
 
 
 @main.command("create-user")

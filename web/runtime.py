@@ -25,6 +25,8 @@ class Runtime:
     registry: Registry
     clock: Clock
     _hash_of_version: dict[int, str] = field(default_factory=dict)  # versions never change once stored
+    # (count, max id) of the closures the engine's calendar holds (services.closures.refresh_calendar)
+    closures_marker: tuple[Any, ...] | None = None
 
     def spec_set_of(self, instance: Any) -> SpecSet:
         """The parsed specs an instance is pinned to, without touching the database when cached."""

@@ -1,26 +1,24 @@
-"""Jalali dates, Persian digits, Iranian working days, and the holiday data."""
+"""Jalali dates, Persian digits, Iranian working days, and the official holidays."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from engine import hijri
 from engine.calendar import (
-    HOLIDAYS_DIR,
     TEHRAN,
+    HolidayDataMissing,
     WorkingCalendar,
     from_jalali,
     latin_digits,
-    load_holidays,
     persian_digits,
     to_jalali,
 )
+from engine.holiday_source import CORRECTIONS_FILE, Corrections, load_corrections
 
 UTC = timezone.utc
-HOLIDAY_FILES = sorted(HOLIDAYS_DIR.glob("*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -199,111 +197,102 @@ def test_weekend_must_leave_a_working_day() -> None:
         WorkingCalendar(weekend=(7,))
 
 
-# --- Holiday data --------------------------------------------------------
+# --- The official holidays ----------------------------------------------
 
-def test_the_data_covers_1404_to_1406(iran: WorkingCalendar) -> None:
-    assert [path.stem for path in HOLIDAY_FILES] == ["1404", "1405", "1406"]
-    assert iran.years == {1404, 1405, 1406}
-
-
-@pytest.mark.parametrize("path", HOLIDAY_FILES, ids=lambda p: p.name)
-def test_every_data_file_is_valid_sorted_and_without_duplicates(path: Path) -> None:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    dates = [entry["date"] for entry in doc["holidays"]]
-    assert dates == sorted(dates) and len(dates) == len(set(dates))
-    assert "tabular" in doc["source"] and "check" in doc["source"]
-    assert all(set(entry) == {"date", "name_fa", "name_en"} for entry in doc["holidays"])
-    assert len(load_holidays(path)) == len(dates)
+def _at_ten(jalali: str) -> datetime:
+    return datetime.combine(from_jalali(jalali), time(10, 0), TEHRAN)
 
 
-@pytest.mark.parametrize("path", HOLIDAY_FILES, ids=lambda p: p.name)
-def test_every_year_has_the_fixed_holidays(path: Path) -> None:
-    year = int(path.stem)
-    holidays = load_holidays(path)
-    for month_day in ("01/01", "01/02", "01/03", "01/04", "01/12", "01/13", "03/14", "03/15", "11/22", "12/29"):
-        assert from_jalali(f"{year}/{month_day}") in holidays, f"{year}/{month_day}"
-
-
-@pytest.mark.parametrize("gregorian, keyword", [
-    (date(2025, 3, 31), "Eid al-Fitr"),     # 1 Shawwal 1446, 1404/01/11
-    (date(2025, 6, 6), "Eid al-Adha"),      # 10 Dhu al-Hijja 1446, 1404/03/16
-    (date(2025, 7, 6), "Ashura"),           # 10 Muharram 1447, 1404/04/15
-    (date(2026, 3, 21), "Eid al-Fitr"),     # 1 Shawwal 1447, 1405/01/01
-    (date(2026, 5, 27), "Eid al-Adha"),     # 10 Dhu al-Hijja 1447, 1405/03/06
-    (date(2026, 6, 24), "Tasua"),           # 9 Muharram 1448, 1405/04/03
+@pytest.mark.parametrize("start, days, due", [
+    # 1405/01/25 (Tuesday) is the martyrdom of Imam Ja'far al-Sadiq; the tabular calendar had 01/24
+    ("1405/01/24", 1, "1405/01/26"),
+    ("1405/01/23", 1, "1405/01/24"),
+    ("1405/01/23", 2, "1405/01/26"),
+    # 1405/05/13 (Tuesday) is Arbaeen; the tabular calendar had 05/14
+    ("1405/05/12", 1, "1405/05/14"),
+    ("1405/05/11", 3, "1405/05/15"),
+    # 1405/12/10 (Monday) is the martyrdom of Imam Ali; the tabular calendar had 12/09
+    ("1405/12/09", 1, "1405/12/11"),
+    ("1405/12/08", 2, "1405/12/11"),
 ])
-def test_lunar_holidays_are_within_a_day_of_the_official_date(gregorian: date, keyword: str) -> None:
-    entries = [e for path in HOLIDAY_FILES for e in json.loads(path.read_text(encoding="utf-8"))["holidays"]]
-    near = [e["date"] for e in entries
-            if keyword in e["name_en"] and abs((from_jalali(e["date"]) - gregorian).days) <= 1]
-    assert near, f"no {keyword} within a day of {gregorian}"
+def test_add_working_days_gives_the_official_answers(iran: WorkingCalendar, start: str, days: int, due: str) -> None:
+    result = iran.add_working_days(_at_ten(start), days)
+    assert to_jalali(result) == due
+    assert result.timetz() == time(10, 0, tzinfo=TEHRAN)
 
 
-def _write(directory: Path, year: int, holidays: list[dict[str, str]]) -> Path:
-    path = directory / f"{year}.json"
-    path.write_text(json.dumps({"year": year, "source": "test", "holidays": holidays}), encoding="utf-8")
-    return path
+@pytest.mark.parametrize("jalali, keyword", [
+    ("1405/01/25", "صادق"), ("1405/04/03", "تاسوعا"), ("1405/05/13", "اربعین"), ("1405/05/21", "رحلت رسول"),
+    ("1405/05/30", "عسکری"), ("1405/06/08", "میلاد رسول"), ("1405/08/22", "فاطمه"), ("1405/12/10", "علی"),
+])
+def test_the_lunar_holidays_of_1405_fall_on_the_official_days(iran: WorkingCalendar, jalali: str,
+                                                               keyword: str) -> None:
+    assert keyword in (iran.holiday_name(from_jalali(jalali)) or "")
+    for tabular in ("1405/01/24", "1405/04/05", "1405/05/14", "1405/05/23", "1405/05/31", "1405/06/09",
+                    "1405/08/23", "1405/12/09"):
+        assert iran.holiday_name(from_jalali(tabular)) is None, tabular
 
 
-def test_load_holidays_refuses_bad_files(tmp_path: Path) -> None:
-    new_year = {"date": "1405/01/01", "name_fa": "نوروز", "name_en": "Nowruz"}
-    second = {"date": "1405/01/02", "name_fa": "نوروز", "name_en": "Nowruz"}
+@pytest.mark.parametrize("year", [1404, 1405, 1406])
+def test_every_year_has_the_fixed_holidays(iran: WorkingCalendar, year: int) -> None:
+    for month_day in ("01/01", "01/02", "01/03", "01/04", "01/12", "01/13", "03/14", "03/15", "11/22", "12/29"):
+        assert iran.holiday_name(from_jalali(f"{year}/{month_day}")), f"{year}/{month_day}"
+    first, following = from_jalali(f"{year}/01/01"), from_jalali(f"{year + 1}/01/01")
+    days_off = sum(1 for n in range((following - first).days) if iran.holiday_name(first + timedelta(days=n)))
+    assert days_off >= 24
+    if year == 1405:
+        assert days_off == 26                                    # the official calendar of 1405
+
+
+def test_a_year_outside_the_source_is_an_error_not_a_year_without_holidays(iran: WorkingCalendar) -> None:
+    with pytest.raises(HolidayDataMissing, match="1480"):
+        iran.is_working_day(from_jalali("1480/01/05"))          # a Friday: refused all the same
+    with pytest.raises(HolidayDataMissing, match="1359-1478"):
+        iran.add_working_days(_at_ten("1479/10/01"), 100)      # runs into 2101
+    with pytest.raises(HolidayDataMissing):
+        iran.holiday_name(date(1979, 6, 1))
+
+
+def test_the_shipped_corrections_file_is_valid() -> None:
+    corrections = load_corrections(CORRECTIONS_FILE)
+    assert set(corrections.added).isdisjoint(corrections.removed)
+    assert "about" in json.loads(CORRECTIONS_FILE.read_text(encoding="utf-8"))
+
+
+def test_corrections_add_and_remove_days(tmp_path: Path) -> None:
+    path = tmp_path / "corrections.json"
+    path.write_text(json.dumps({"about": "test", "add": [
+        {"date": "1405/09/03", "name_fa": "آزمون", "name_en": "Test", "why": "announced in a test"}],
+        "remove": [{"date": "1405/01/25", "why": "moved in a test"}]}), encoding="utf-8")
+    calendar = WorkingCalendar.iran(corrections=load_corrections(path))
+    assert calendar.holiday_name(from_jalali("1405/09/03")) == "آزمون"
+    assert calendar.is_working_day(from_jalali("1405/01/25"))
+    assert to_jalali(calendar.add_working_days(_at_ten("1405/01/24"), 1)) == "1405/01/25"
+
+
+def test_bad_corrections_are_refused_naming_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "corrections.json"
+    entry = {"date": "1405/09/03", "name_fa": "آزمون", "name_en": "Test", "why": "x"}
     cases = {
-        "not after": [second, new_year],
-        "is not after 1405/01/01": [new_year, new_year],
-        "is not in 1405": [{**new_year, "date": "1406/01/01"}],
-        "out of range for Esfand": [{**new_year, "date": "1405/12/30"}],
-        'non-empty "name_en"': [{**new_year, "name_en": ""}],
+        'add #1 needs a non-empty "date", "name_fa", "name_en" and "why"': {"add": [{**entry, "why": ""}],
+                                                                          "remove": []},
+        "add #1: .*out of range for Esfand": {"add": [{**entry, "date": "1405/12/30"}], "remove": []},
+        'remove #1 needs a non-empty "date" and "why"': {"add": [], "remove": [{"date": "1405/01/25"}]},
+        "both added and removed": {"add": [entry], "remove": [{"date": "1405/09/03", "why": "x"}]},
+        '"add" and "remove" lists': {"add": []},
     }
-    for message, holidays in cases.items():
+    for message, doc in cases.items():
+        path.write_text(json.dumps(doc), encoding="utf-8")
         with pytest.raises(ValueError, match=message):
-            load_holidays(_write(tmp_path, 1405, holidays))
-    misnamed = tmp_path / "1406.json"
-    misnamed.write_text(json.dumps({"year": 1405, "source": "test", "holidays": []}), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"1406\.json"):
-        load_holidays(misnamed)
+            load_corrections(path)
 
 
-def test_iran_reads_another_directory(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        WorkingCalendar.iran(tmp_path)
-    _write(tmp_path, 1405, [{"date": "1405/09/03", "name_fa": "آزمون", "name_en": "Test"}])
-    calendar = WorkingCalendar.iran(tmp_path)
-    assert calendar.holiday_name(date(2026, 11, 24)) == "آزمون"
-    assert calendar.is_working_day(date(2026, 3, 21))      # no Nowruz in this data
-    assert calendar.years == {1405}
-
-
-# --- Tabular Hijri calendar ----------------------------------------------
-
-def test_hijri_epoch_and_known_dates() -> None:
-    assert hijri.to_gregorian(1, 1, 1) == date(622, 7, 19)   # 16 July 622 Julian
-    assert hijri.to_gregorian(1446, 9, 1) == date(2025, 3, 1)
-    assert hijri.from_gregorian(date(2025, 3, 1)) == (1446, 9, 1)
-
-
-def test_hijri_days_follow_each_other_and_round_trip() -> None:
-    previous = None
-    day = date(2000, 1, 1)
-    while day < date(2060, 1, 1):
-        y, m, d = hijri.from_gregorian(day)
-        assert hijri.to_gregorian(y, m, d) == day
-        if previous is not None and d != 1:
-            assert (y, m, d - 1) == previous
-        elif previous is not None:
-            py, pm, pd = previous
-            assert pd == hijri.days_in_month(py, pm)
-            assert (y, m) == ((py, pm + 1) if pm < 12 else (py + 1, 1))
-        previous = (y, m, d)
-        day += timedelta(days=1)
-
-
-def test_hijri_thirty_year_cycle() -> None:
-    assert [y for y in range(1, 31) if hijri.is_leap(y)] == [2, 5, 7, 10, 13, 16, 18, 21, 24, 26, 29]
-    assert hijri.to_jdn(1471, 1, 1) - hijri.to_jdn(1441, 1, 1) == 10631
-
-
-@pytest.mark.parametrize("args", [(1447, 13, 1), (1447, 0, 1), (1447, 2, 30), (1446, 12, 30), (0, 1, 1)])
-def test_hijri_refuses_impossible_dates(args: tuple[int, int, int]) -> None:
-    with pytest.raises(ValueError):
-        hijri.to_jdn(*args)
+def test_a_closure_is_a_day_off_and_moves_a_due_date() -> None:
+    calendar = WorkingCalendar.iran(corrections=Corrections())
+    start = _at_ten("1405/09/02")                                # a Monday
+    assert to_jalali(calendar.add_working_days(start, 1)) == "1405/09/03"
+    calendar.set_closures({from_jalali("1405/09/03"): "آلودگی هوا"})
+    assert calendar.holiday_name(from_jalali("1405/09/03")) == "آلودگی هوا"
+    assert to_jalali(calendar.add_working_days(start, 1)) == "1405/09/04"
+    calendar.set_closures({})
+    assert to_jalali(calendar.add_working_days(start, 1)) == "1405/09/03"

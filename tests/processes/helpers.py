@@ -1,6 +1,12 @@
-"""Driving the service's processes through the service layer, as its users would."""
+"""Driving the service's processes through the service layer, as its users would.
+
+Every step (a task completed, a timer fired, a message delivered) restores the instance's workflow from
+the database and stores it again, compacted: the processes always run in restore-after-every-step mode.
+``do_task`` and ``fire`` also check that the stored state restores to exactly itself.
+"""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,7 +74,19 @@ def do_task(task: TaskRecord, data: dict):
     instructions_render(task)
     clean, errors = check_form(task, data)
     assert errors == {}, f"{task.element_id}: the form {task.form_id} refuses {errors}"
-    return complete(task.id, clean, actor=worker(task))
+    outcome = complete(task.id, clean, actor=worker(task))
+    assert_state_restores(task.instance_id)
+    return outcome
+
+
+def assert_state_restores(instance_id: int) -> None:
+    """The stored state, restored and stored again, is the same state (compaction keeps nothing it then drops)."""
+    runtime = current_runtime()
+    with unit_of_work(write=False) as uow:
+        row = uow.session.get(ProcessInstance, instance_id)
+        if row.state:
+            again = runtime.engine.dumps(instances.restore_workflow(runtime, row))
+            assert json.loads(again) == json.loads(row.state)
 
 
 def check_form(task: TaskRecord, data: dict) -> tuple[dict, dict]:
@@ -100,7 +118,10 @@ def instructions_render(task: TaskRecord) -> str | None:
 
 def fire(clock):
     runtime = current_runtime()
-    return timers.fire_due_timers(uow_factory=unit_of_work, runtime=runtime, clock=clock)
+    run = timers.fire_due_timers(uow_factory=unit_of_work, runtime=runtime, clock=clock)
+    for instance_id in {instance_id for instance_id, _ in run.fired}:
+        assert_state_restores(instance_id)
+    return run
 
 
 def advance(clock, days: float = 0, *, step_days: float = 31, **kwargs) -> list[tuple[int, str]]:

@@ -2,6 +2,8 @@
 gets its own case, and one is carried from feasibility to closure over about three simulated years."""
 from __future__ import annotations
 
+import json
+
 from collections import Counter
 
 import pytest
@@ -39,6 +41,14 @@ def ctx(sqlite_app):
     with sqlite_app.app_context():
         deploy_processes()
         yield sqlite_app
+
+
+def stored_tree(state: str) -> tuple[int, int]:
+    """(tasks of the stored top-level tree outside the kept end-join pairs, number of those pairs)."""
+    doc = json.loads(state)
+    tasks, root = doc["tasks"], doc["tasks"][doc["root"]]
+    pairs = len(root["children"]) - 1                    # the root holds the live tree, then the pairs
+    return len(tasks) - 2 * pairs, pairs
 
 
 def test_from_the_identification_round_to_a_closed_cluster_case(ctx, clock):
@@ -97,7 +107,7 @@ def test_from_the_identification_round_to_a_closed_cluster_case(ctx, clock):
         do(furniture, "cast_vote", {"vote": "approve"}, assignee=member)
 
     # -- stage 4: three yearly action plans, each approved, carried out with periodic reports, evaluated -------
-    state_size = {}
+    state_size, live_tasks, end_pairs = {}, {}, {}
     for year in (1, 2, 3):
         assert (instance(furniture).stage, data(furniture)["plan_year"]) == ("action_plan", year)
         do(furniture, "draft_action_plan", action_plan())
@@ -111,7 +121,14 @@ def test_from_the_identification_round_to_a_closed_cluster_case(ctx, clock):
         assert instance(furniture).stage == "evaluation"
         do(furniture, "yearly_evaluation", EVALUATION)
         state_size[year] = len(instance(furniture).state)
-    assert state_size[3] < 1.2 * state_size[1]            # finished history is compacted away: year 3 costs year 1
+        live_tasks[year], end_pairs[year] = stored_tree(instance(furniture).state)
+    # finished history is compacted away: the live tree of year 3 is that of year 1. What stays is what the
+    # process's end join will read when the case ends: each ended branch (a visit, a report) with its data.
+    assert live_tasks[3] <= live_tasks[1] + 2
+    assert end_pairs[3] - end_pairs[2] == end_pairs[2] - end_pairs[1] == 8   # 5 visits and 3 reports a year
+    per_pair = (state_size[3] - state_size[1]) / (end_pairs[3] - end_pairs[1])
+    one_copy = len(json.dumps(data(furniture), ensure_ascii=False, separators=(",", ":")))
+    assert per_pair < 1.3 * one_copy                       # a pair costs one copy of the case data
 
     # -- exit and closure ------------------------------------------------------------------------------------
     assert instance(furniture).stage == "exit"

@@ -1,4 +1,5 @@
 """SQLAlchemy models: the process store, the inbox projection, history, timers, users."""
+from .calendar import Closure
 from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .history import Event
@@ -15,7 +16,7 @@ from .users import User, UserProvince, UserRole
 from .work import Job, WorkerHeartbeat
 
 __all__ = [
-    "Attachment", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft",
+    "Attachment", "Closure", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft",
     "Event", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
     "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",

@@ -5,15 +5,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.orm import object_session
 from engine.errors import InvalidTaskData, MessageNotDeliverable, TaskError, TaskNotReady, UnknownProcess
 
 from ..models import ProcessInstance
 from ..runtime import Runtime
+from .closures import refresh_calendar
 from .errors import Conflict, InvalidInput, ProcessFailed, ProcessNotFound, TaskAlreadyCompleted
 
 
 def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
-    """The live workflow of a stored instance, on the version it is pinned to."""
+    """The live workflow of a stored instance, on the version it is pinned to (the calendar's closures current)."""
+    session = object_session(instance)
+    if session is not None:
+        refresh_calendar(runtime, session)
     return runtime.engine.loads(instance.state, runtime.spec_set_of(instance), instance.process_id)
 
 

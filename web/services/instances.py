@@ -13,6 +13,7 @@ from ..models import ProcessInstance, TaskRecord
 from ..runtime import Runtime
 from . import one_case
 from .actors import Actor
+from .closures import refresh_calendar
 from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
@@ -59,6 +60,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
                             if definition.manual_start else f"'{process_id}' is not started by hand")
         version = definition.version
         spec_set = runtime.spec_set(version)
+        refresh_calendar(runtime, uow.session)
         manual = spec_set.manual_starts.get(process_id)
         per = manual.one_case_per if manual else ()
         key, repeated = one_case.claim_key(uow.session, one_case.case_key(process_id, province, per, data or {}),

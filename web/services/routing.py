@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..models import MessageWait, ProcessDefinition, ProcessInstance, ProcessVersion, TaskRecord
 from ..runtime import Runtime
+from .closures import refresh_calendar
 from .engine_calls import engine_errors, restore_workflow
 from .errors import ProcessFailed
 from .projection import record, sync
@@ -83,6 +84,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
                      depth: int) -> ProcessInstance:
     version = session.get(ProcessVersion, definition.version_id)
     spec_set = runtime.spec_set(version)
+    refresh_calendar(runtime, session)
     with engine_errors():
         workflow = runtime.engine.start_by_message(spec_set, definition.process_id, name, payload)
     data = payload if isinstance(payload, Mapping) else {}
