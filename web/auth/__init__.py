@@ -37,7 +37,10 @@ def login():  # type: ignore[no-untyped-def]
     except BadCredentials:
         flash(_("Wrong user name or password."), "danger")
         return render_template("auth/login.html", next=request.form.get("next", ""), username=username), 401
-    session.clear()  # a fresh session on sign-in: no fixation
+    language = session.get("lang")
+    session.clear()  # a fresh session on sign-in: no fixation (the language chosen before is kept)
+    if language:
+        session["lang"] = language
     login_user(SessionUser(signed_in.user_id, signed_in.actor, signed_in.display_name))
     return redirect(_safe_next(request.form.get("next")))
 

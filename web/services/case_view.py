@@ -32,6 +32,7 @@ class CaseView:
     history: list[Event] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     children: list[ProcessInstance] = field(default_factory=list)
+    parent: ProcessInstance | None = None   # the case whose message started this one
     cluster: Cluster | None = None
     joint_actions: list[JointAction] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
@@ -61,6 +62,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))),
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
+        parent=session.get(ProcessInstance, instance.parent_id) if instance.parent_id else None,
         cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
         joint_actions=list(session.scalars(select(JointAction).where(JointAction.case_id == instance.id)
                                            .order_by(JointAction.plan_year, JointAction.id))),

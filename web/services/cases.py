@@ -13,6 +13,7 @@ from engine.clock import Clock
 from ..models import ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
 from .errors import Forbidden, InvalidInput
+from .search_text import matches
 
 SUPERVISING_ROLES = frozenset({"supervisor", "company_ceo", "small_industries_deputy", "isipo_expert", "admin"})
 STATUSES = ("running", "completed", "suspended", "terminated")
@@ -137,7 +138,7 @@ def _filtered(query, actor: Actor, filters: CaseFilters, now: datetime):  # type
     if filters.status:
         query = query.where(ProcessInstance.status == filters.status)
     if filters.cluster:
-        query = query.where(ProcessInstance.title.contains(filters.cluster))
+        query = query.where(matches(ProcessInstance.title, filters.cluster))
     if filters.process_id:
         query = query.where(ProcessInstance.process_id == filters.process_id)
     if filters.version:

@@ -1,6 +1,7 @@
 """Deploying process files as a new version."""
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -33,7 +34,7 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
 
     :raise DeploymentRefused: with every problem; nothing is stored.
     """
-    files, problems = _decode(sources)
+    files, problems = _decode(_relative(sources))
     if problems:
         raise DeploymentRefused(problems)
     canonical = encode_files(files)
@@ -81,6 +82,17 @@ def newest_definitions():  # type: ignore[no-untyped-def]
               .group_by(ProcessDefinition.process_id).subquery())
     return select(ProcessDefinition).join(newest, (newest.c.process_id == ProcessDefinition.process_id)
                                           & (newest.c.version_id == ProcessDefinition.version_id))
+
+
+def _relative(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files named relative to the folder they share: a version never shows where a server keeps them."""
+    names = list(sources)
+    directories = [posixpath.dirname(name.replace("\\", "/")) for name in names]
+    common = posixpath.commonpath(directories) if directories and all(
+        d.startswith("/") == directories[0].startswith("/") for d in directories) else ""
+    if not common:
+        return dict(sources)
+    return {posixpath.relpath(name.replace("\\", "/"), common): data for name, data in sources.items()}
 
 
 def _decode(sources: Mapping[str, bytes]) -> tuple[dict[str, str], list[Problem]]:

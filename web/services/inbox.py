@@ -13,6 +13,7 @@ from ..models import ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
 from .deployment import newest_definitions
 from .errors import InvalidInput
+from .search_text import fold, matches
 
 SORTS = {
     "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
@@ -106,14 +107,14 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if filters.stage:
         query = query.where(ProcessInstance.stage == filters.stage)
     if filters.cluster:
-        query = query.where(ProcessInstance.title.contains(filters.cluster))
+        query = query.where(matches(ProcessInstance.title, filters.cluster))
     if filters.due == "overdue":
         query = query.where(TaskRecord.due_at < now)
     elif filters.due in ("today", "week"):
         query = query.where(TaskRecord.due_at < now + timedelta(days=1 if filters.due == "today" else 7))
     if filters.q:
-        needle = filters.q.strip()
-        conditions = [TaskRecord.name.contains(needle), ProcessInstance.title.contains(needle)]
+        needle = fold(filters.q)
+        conditions = [matches(TaskRecord.name, needle), matches(ProcessInstance.title, needle)]
         if needle.isdigit():
             conditions.append(ProcessInstance.id == int(needle))
         query = query.where(or_(*conditions))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.clock import Clock
 
 from ..models import ProcessInstance, TaskRecord
+from ..reference import provinces
 from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_definition
@@ -50,7 +51,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
         version = definition.version
         spec_set = runtime.spec_set(version)
         with engine_errors():
-            workflow = runtime.engine.start(spec_set, process_id, data)
+            workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
         now = clock.now()
         instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
                                    serializer_version=runtime.engine.serializer.version, province=province,
@@ -63,6 +64,17 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
+
+
+def _with_province_name(data: Mapping[str, Any] | None, province: str | None) -> Mapping[str, Any] | None:
+    """The start data with ``province_name`` (the province's Persian name) for instructions and titles."""
+    if data is not None and not isinstance(data, Mapping):
+        return data
+    place = (data or {}).get("province") or province
+    known = provinces().get(place) if isinstance(place, str) else None
+    if known is None or (data or {}).get("province_name"):
+        return data
+    return {**(data or {}), "province_name": known.fa}
 
 
 def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor, uow: UnitOfWork,

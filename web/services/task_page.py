@@ -10,6 +10,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from engine.calendar import persian_digits
 from engine.clock import Clock
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
@@ -26,6 +27,7 @@ from .uow import UnitOfWork
 
 # Instructions in BPMN are Jinja templates over task data; they are untrusted, so sandboxed and escaped.
 _instructions = ImmutableSandboxedEnvironment(autoescape=True)
+_instructions.filters["fa"] = persian_digits   # {{ year|fa }}: numbers in Persian digits
 MAX_COMMENT = 4000
 
 
