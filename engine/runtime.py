@@ -60,6 +60,7 @@ class UserTask:
     state: str
     instructions: str | None
     data: dict[str, Any]
+    name_en: str | None = None   # the English name the designer gave (spiffworkflow property name_en)
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ class Engine:
             state=STATE_NAMES.get(task.state, str(task.state)),
             instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
             data=self.serializer.to_data(dict(task.data)),
+            name_en=(props.get("name_en") or "").strip() or None,
         )
 
     def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:

@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["event_label"] = event_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["province_name"] = province_name
+    app.jinja_env.globals["local_name"] = local_name
     app.jinja_env.globals["role_name"] = role_name
     app.jinja_env.globals["province_list"] = sorted_provinces
     app.jinja_env.globals["supervising_roles"] = SUPERVISING_ROLES
@@ -183,6 +184,13 @@ STATUSES = {"running": _l("Running"), "completed": _l("Completed"), "suspended":
 
 def status_label(status: str | None) -> str:
     return str(STATUSES.get(status, status or ""))
+
+
+def local_name(name: str | None, name_en: str | None) -> str:
+    """A process's or task's name in the user's language: the designer's English name in English, if given."""
+    if current_language() == "en" and name_en:
+        return name_en
+    return name or name_en or ""
 
 
 def province_name(province_id: str | None) -> str:

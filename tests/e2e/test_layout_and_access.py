@@ -74,6 +74,10 @@ def visit_every_page(page: Page, demo: dict[str, str], check: Callable[[Page, st
     page.goto(f"/tasks/{demo['register']}")
     expect(page.get_by_test_id("task-form")).to_be_visible()
     check(page, "task-wide-records")
+    page.locator("[data-edit-row]").first.click()
+    expect(page.locator("dialog[open]")).to_be_visible()
+    check(page, "task-wide-records-dialog")
+    page.keyboard.press("Escape")
     page.context.clear_cookies()
 
     sign_in(page, "expert_t")
@@ -145,3 +149,91 @@ def test_the_app_does_not_serve_axe(page: Page, live_server):
     for path in ("/static/vendor/axe-core/axe.min.js", "/static/axe.min.js", "/node_modules/axe-core/axe.min.js"):
         response = page.request.get(path)
         assert response.status == 404, path
+
+
+# One candidate as typed into the register's row dialog, column by column ("" leaves an optional one empty;
+# "DOWN" picks the first choice of a select with the arrow key).
+ROWS = [
+    ["KB-01", "فرش", "1393", "DOWN", "کاشان", "", "120", "20", "4", "2500", "", "800000000000", "400000", "12",
+     "2.1", "", "", "", "5", "4", "4", "5", "3", "5"],
+    ["KB-02", "سفال", "2393", "DOWN", "لالجین", "", "40", "5", "0", "300", "", "90000000000", "10000", "-3",
+     "0.7", "", "", "", "2", "3", "2", "1", "4", "2"],
+]
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches ``selector``."""
+    for _ in range(limit):
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_wide_records_task_is_completed_with_the_keyboard_alone(page: Page, live_server, demo):
+    from sqlalchemy import select
+
+    sign_in(page, "expert_i")
+    page.goto(f"/tasks/{demo['register']}")
+    tab_to(page, "a.skip-link")                        # the first stop: straight to the content
+    page.keyboard.press("Enter")
+    for number, values in enumerate(ROWS):
+        if number == 0:
+            tab_to(page, "[data-edit-row='0']")
+        else:
+            tab_to(page, "[data-add-row=candidates]")
+        page.keyboard.press("Enter")
+        dialog = page.locator("dialog[open]")
+        expect(dialog).to_be_visible()
+        expect(page.locator(f"[name='candidates.{number}.code']")).to_be_focused()
+        for value in values:
+            if value == "DOWN":
+                page.keyboard.press("ArrowDown")
+            elif value:
+                page.keyboard.type(value)
+            page.keyboard.press("Tab")
+        tab_to(page, "dialog[open] [data-close-row]")
+        page.keyboard.press("Enter")
+        expect(dialog).to_have_count(0)
+        expect(page.locator(f"[data-edit-row='{number}']")).to_be_focused()   # the focus comes back
+        summary = page.locator(f"tr[data-row='{number}']")
+        expect(summary.locator("[data-summary=code]")).to_have_text(values[0])
+        expect(summary.locator("[data-summary=name]")).to_have_text(values[1])
+    screenshot(page, "keyboard-register-filled")
+    tab_to(page, "[data-testid=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("form-errors")).to_have_count(0)
+    with live_server.context(), unit_of_work(write=False) as uow:
+        task = uow.session.get(TaskRecord, demo["register"])
+        assert task.status == "completed"
+        instance = uow.session.get(ProcessInstance, task.instance_id)
+        next_steps = list(uow.session.scalars(select(TaskRecord.element_id).where(
+            TaskRecord.instance_id == instance.id, TaskRecord.status == "open")))
+    assert next_steps == ["review_ranking"]                # the data passed the process's own checks
+
+
+def test_an_error_inside_a_row_marks_the_row_and_keeps_what_was_typed(page: Page, demo):
+    sign_in(page, "expert_i")
+    page.goto(f"/tasks/{demo['register']}")
+    page.locator("[data-edit-row='0']").click()
+    page.locator("[name='candidates.0.code']").fill("KB-09")
+    page.locator("[name='candidates.0.lq']").fill("بسیار")        # not a number
+    page.locator("dialog[open] [data-close-row]").click()
+    page.locator("[data-add-row=candidates]").click()              # a new row opens in its dialog
+    page.locator("[name='candidates.1.code']").fill("KB-10")
+    page.keyboard.press("Escape")
+    expect(page.locator("tr[data-row='1'] [data-summary=code]")).to_have_text("KB-10")
+    page.get_by_test_id("submit").click()
+
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    row = page.locator("tr[data-row='0']")
+    expect(row).to_have_attribute("data-row-invalid", "")
+    expect(row.locator("[data-summary=code]")).to_have_text("KB-09")
+    errors = page.locator("tr[data-row-errors='0']")
+    expect(errors).to_be_visible()
+    expect(errors).to_contain_text("ضریب مکانی (LQ)")              # the columns to correct, named
+    screenshot(page, "wide-records-row-error-fa")
+    page.locator("[data-edit-row='0']").click()
+    expect(page.locator("[name='candidates.0.lq']")).to_have_value("بسیار")
+    expect(page.locator("[data-error-for='candidates.0.lq']")).to_be_visible()

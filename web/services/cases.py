@@ -53,6 +53,7 @@ class Holder:
     assignee: str | None
     due_at: datetime | None
     overdue: bool
+    task_name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class CaseRow:
     updated_at: datetime
     completed_at: datetime | None
     holders: list[Holder] = field(default_factory=list)
+    process_name_en: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -167,9 +169,10 @@ def _rows(session: Session, instances: list[ProcessInstance], now: datetime) -> 
                                 .order_by(TaskRecord.due_at)):
         holders.setdefault(task.instance_id, []).append(Holder(
             task.id, task.name, task.role, task.assignee, task.due_at,
-            task.due_at is not None and task.due_at < now))
-    names = {(d.version_id, d.process_id): d.name for d in session.scalars(
+            task.due_at is not None and task.due_at < now, task.name_en))
+    names = {(d.version_id, d.process_id): (d.name, d.name_en) for d in session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
-    return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), i.process_id), i.version_id,
-                    i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
-                    holders.get(i.id, [])) for i in instances]
+    return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), (i.process_id,))[0],
+                    i.version_id, i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
+                    holders.get(i.id, []), names.get((i.version_id, i.process_id), (None, None))[1])
+            for i in instances]
