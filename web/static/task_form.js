@@ -20,7 +20,7 @@
     var target = event.target;
     if (!target.matches || !target.matches("dialog [data-jdp]")) { return; }
     setTimeout(function () {
-      var picker = document.querySelector(".jdp-container");
+      var picker = document.querySelector("jdp-container");
       var dialog = target.closest("dialog");
       if (picker && dialog && picker.parentNode !== dialog) { dialog.appendChild(picker); }
     }, 0);
