@@ -175,8 +175,10 @@ def test_a_wide_records_task_is_completed_with_the_keyboard_alone(page: Page, li
 
     sign_in(page, "expert_i")
     page.goto(f"/tasks/{demo['register']}")
-    tab_to(page, "a.skip-link")                        # the first stop: straight to the content
+    tab_to(page, "a.skip-link", limit=2)               # the first stop: straight to the content
+    expect(page.locator("a.skip-link")).to_be_visible()
     page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
     for number, values in enumerate(ROWS):
         if number == 0:
             tab_to(page, "[data-edit-row='0']")
@@ -211,6 +213,12 @@ def test_a_wide_records_task_is_completed_with_the_keyboard_alone(page: Page, li
         next_steps = list(uow.session.scalars(select(TaskRecord.element_id).where(
             TaskRecord.instance_id == instance.id, TaskRecord.status == "open")))
     assert next_steps == ["review_ranking"]                # the data passed the process's own checks
+
+    # the navbar's links show where the focus is
+    tab_to(page, ".cf-navbar a.nav-link")
+    outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                            "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert outline[0] != "none" and outline[1] >= 2
 
 
 def test_an_error_inside_a_row_marks_the_row_and_keeps_what_was_typed(page: Page, demo):
