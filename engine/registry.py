@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import timers
 from .errors import Problem, ProcessValidationError, UnknownProcess
-from .bpmn_meta import called_process_ids
+from .bpmn_meta import called_process_ids, properties
 from .validation import lane_roles, validate_sources, validation_warnings
 from .xmlsafe import parse_xml
 
@@ -64,6 +64,8 @@ class SpecSet:
     # top-level executable process id -> (spec, {called process id: spec})
     processes: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     process_names: dict[str, str] = field(default_factory=dict)
+    # process id -> the English name the designer gave (spiffworkflow property name_en), when given
+    process_names_en: dict[str, str] = field(default_factory=dict)
     decision_ids: list[str] = field(default_factory=list)
     # message name -> id of the process a message start event of which catches it
     message_starts: dict[str, str] = field(default_factory=dict)
@@ -155,6 +157,9 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
             if manual is not None and process_id not in called:  # a called process is not started by hand
                 spec_set.manual_starts[process_id] = manual
             spec_set.process_names[process_id] = process_parser.get_name() or process_id
+            english = properties(process_parser.node).get("name_en", "").strip()
+            if english:
+                spec_set.process_names_en[process_id] = english
     except Exception as exc:  # validation ran first; this is a parser gap, still reported precisely
         raise ProcessValidationError([Problem(getattr(exc, "file_name", "") or "", getattr(exc, "line_number", None),
                                               getattr(exc, "id", None), str(exc))]) from exc

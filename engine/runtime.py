@@ -65,6 +65,7 @@ class UserTask:
     data: dict[str, Any]
     # the ``context`` property: ids of the forms whose data the decision needs in view
     context: str | None = None
+    name_en: str | None = None   # the English name the designer gave (spiffworkflow property name_en)
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,7 @@ class Engine:
             instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
             data=self.serializer.to_data(dict(task.data)),
             context=props.get("context"),
+            name_en=(props.get("name_en") or "").strip() or None,
         )
 
     def render_instructions(self, template: str | None, data: Mapping[str, Any]) -> str | None:

@@ -446,11 +446,9 @@ def demo() -> None:
 
     from .services.demo import seed_demo
 
-    from .config import shipped_dir
-
-    try:
+    try:  # the shipped processes only: examples/ is for reading and trying by hand, not demo data
         created = seed_demo(uow_factory=unit_of_work, runtime=current_runtime(),
-                            process_dirs=[Path(current_app.config["PROCESSES_DIR"]), shipped_dir("examples")])
+                            process_dirs=[Path(current_app.config["PROCESSES_DIR"])])
     except ServiceError as exc:
         _fail(exc)
         return

@@ -9,6 +9,7 @@ needs no extra step.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,39 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
             log.warning("cannot compile %s (%s); serving the catalogue already compiled, if any", po_path, exc)
 
 
+BETWEEN_DIGITS = re.compile(r"(?<=\d)([.,])(?=\d)")
+PERSIAN_SEPARATORS = {".": "\u066b", ",": "\u066c"}   # ٫ decimal separator, ٬ thousands separator
+
+
 def digits(value: Any) -> str:
-    """Persian digits in Persian, as they are in English."""
+    """Persian digits (and the Persian decimal and thousands separators) in Persian, as they are in English."""
     text = str(value)
-    return persian_digits(text) if current_language() == "fa" else text
+    if current_language() != "fa":
+        return text
+    return persian_digits(BETWEEN_DIGITS.sub(lambda m: PERSIAN_SEPARATORS[m.group(1)], text))
+
+
+def join_list(values: Any) -> str:
+    """Items joined with the language's list separator («، » in Persian, ", " in English)."""
+    return ("، " if current_language() == "fa" else ", ").join(str(v) for v in values)
+
+
+PERSIAN_ALPHABET = "آاأإبپتثجچحخدذرزژسشصضطظعغفقکگلمنوؤهةیئ"
+_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+
+
+def persian_sort_key(text: str) -> tuple[int, ...]:
+    """Sort Persian words in alphabet order (پ after ب, گ after ک), which code points do not give."""
+    order = {letter: n for n, letter in enumerate(PERSIAN_ALPHABET)}
+    return tuple(order.get(ch, 100 + ord(ch)) for ch in text.translate(_FOLD))
+
+
+def sorted_provinces(items: Any = None) -> list:
+    """Provinces by name in the user's language (Persian alphabet order in Persian)."""
+    chosen = list(provinces().values()) if items is None else list(items)
+    if current_language() == "fa":
+        return sorted(chosen, key=lambda p: persian_sort_key(p.fa))
+    return sorted(chosen, key=lambda p: p.en.casefold())
 
 
 def jalali(value: date | datetime | None, with_time: bool = False) -> str:
@@ -103,12 +133,14 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["digits"] = digits
     app.jinja_env.filters["jalali"] = jalali
+    app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.globals["stage_label"] = stage_label
     app.jinja_env.globals["event_label"] = event_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["province_name"] = province_name
+    app.jinja_env.globals["local_name"] = local_name
     app.jinja_env.globals["role_name"] = role_name
-    app.jinja_env.globals["province_list"] = lambda: list(provinces().values())
+    app.jinja_env.globals["province_list"] = sorted_provinces
     app.jinja_env.globals["supervising_roles"] = SUPERVISING_ROLES
     app.jinja_env.globals["stages"] = lambda: {code: str(label) for code, label in STAGES.items()}
 
@@ -176,6 +208,13 @@ STATUSES = {"running": _l("Running"), "completed": _l("Completed"), "suspended":
 
 def status_label(status: str | None) -> str:
     return str(STATUSES.get(status, status or ""))
+
+
+def local_name(name: str | None, name_en: str | None) -> str:
+    """A process's or task's name in the user's language: the designer's English name in English, if given."""
+    if current_language() == "en" and name_en:
+        return name_en
+    return name or name_en or ""
 
 
 def province_name(province_id: str | None) -> str:

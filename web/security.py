@@ -84,8 +84,12 @@ def _forget_user() -> None:
 
 
 def begin_session(signed_in: SignedIn) -> None:
-    """A fresh browser session for a user who just signed in (no fixation: the old one is dropped)."""
+    """A fresh browser session for a user who just signed in (no fixation: the old one is dropped; the
+    language chosen before signing in is kept)."""
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     now = current_runtime().clock.now().timestamp()
     session.update({GENERATION: signed_in.session_generation, STARTED: now, SEEN: now})
     login_user(SessionUser(signed_in.user_id, signed_in.actor, signed_in.display_name))

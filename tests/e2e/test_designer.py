@@ -183,7 +183,9 @@ def test_every_panel_field_writes_what_the_engine_reads(page: Page, site):
                                     "messageVariable": "permit_letter"})
     set_field(page, "count_round", {"calledDecisionId": "classify_applicant", "preScript": "employees = 3"})
     set_field(page, "escalated_review", {"calledElement": "legal_check_process"})
-    set_field(page, "review_document", {"assignee": "reviewer", "instructions": "بررسی کنید"})
+    set_field(page, "review_document", {"assignee": "reviewer", "instructions": "بررسی کنید",
+                                        "name_en": "Review the document"})
+    set_field(page, "participant_document_review", {"name_en": "Document review"})   # the pool: its process
     page.get_by_test_id("save-draft").click()
     expect(page.get_by_test_id("status")).to_have_class(re.compile("alert-success"))
 
@@ -205,7 +207,8 @@ def test_every_panel_field_writes_what_the_engine_reads(page: Page, site):
         ("CallActivity", "legal_check_process")
     review = specs["review_document"]
     assert review.extensions["properties"] == {"form": "document_review_decision", "due": "add_working_days(3)",
-                                               "assignee": "reviewer"}
+                                               "assignee": "reviewer", "name_en": "Review the document"}
+    assert spec_set.process_names_en == {"document_review": "Document review"}
     assert review.extensions["instructionsForEndUser"] == "بررسی کنید"
 
 

@@ -14,6 +14,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 
+from engine.calendar import persian_digits
 from forms.context import ValidationContext
 from forms.loader import load_form
 from forms.marshmallow_schema import validate_submission
@@ -27,6 +28,7 @@ from web.services.actors import Actor
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
 _TEMPLATES = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+_TEMPLATES.filters["fa"] = persian_digits   # as web/services/task_page.py
 PROVINCE = "tehran"
 
 __all__ = ["complete", "start"]   # re-exported for the tests

@@ -128,7 +128,7 @@ def test_deploy_refuses_unsafe_files_listing_every_problem(deployed):
     refused = api(client, "POST", "/process-definitions", token=tokens["dina"], form=upload(*files, reason="x"))
     assert refused.status_code == 422
     body = refused.get_json()
-    assert body["error"] == "DeploymentRefused" and body["message"] == "پرونده‌ها ایراد دارند و استقرار نیافتند."
+    assert body["error"] == "DeploymentRefused" and body["message"] == "فایل‌ها ایراد دارند و استقرار نیافتند."
     problems = {p["file"]: p["message"] for p in body["problems"]}
     assert set(problems) == {"billion_laughs.bpmn", "external_entity.bpmn", "notes.bpmn", "readme.txt",
                              "huge.bpmn", "latin1.bpmn"}

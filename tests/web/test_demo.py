@@ -31,6 +31,7 @@ def test_demo_seeds_a_living_system_once(tmp_path, monkeypatch):
         cases = {(i.process_id, i.province, i.stage, i.status) for i in instances}
         # the firms each cluster case serves, recorded by the process (TH-01: 100 + 25 + 5, TH-02: 70 + 10)
         assert sorted(i.firms for i in instances if i.process_id == "cluster_case") == [80, 130]
+    assert not any(i.process_id == "document_review" for i in instances)   # the example stays in examples/
     assert ("cluster_case", "tehran", "permit", "running") in cases
     assert ("cluster_case", "tehran", "feasibility", "running") in cases
     assert ("identification_round", "isfahan", "identification", "running") in cases

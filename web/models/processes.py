@@ -36,6 +36,7 @@ class ProcessDefinition(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
     name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str | None] = mapped_column(String(255))   # the designer's English name, if given
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     # the message a start event of the process catches: a thrown message of that name starts a new instance
     start_message: Mapped[str | None] = mapped_column(String(255), index=True)

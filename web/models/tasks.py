@@ -27,6 +27,7 @@ class TaskRecord(db.Model):
     process_id: Mapped[str] = mapped_column(String(255))
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str | None] = mapped_column(String(255))   # the designer's English name, if given
     role: Mapped[str | None] = mapped_column(String(80))
     province: Mapped[str | None] = mapped_column(String(40))
     form_id: Mapped[str | None] = mapped_column(String(255))

@@ -34,6 +34,8 @@ class CaseView:
     history: list[Event] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     children: list[ProcessInstance] = field(default_factory=list)
+    parent: ProcessInstance | None = None   # the case whose message started this one
+    process_name_en: str | None = None
     cluster: Cluster | None = None
     joint_actions: list[JointAction] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
@@ -57,12 +59,13 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         data = runtime.engine.current_data(workflow)
         if instance.status in ("running", "suspended"):
             states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
-    name = session.scalar(select(ProcessDefinition.name).where(
+    definition = session.scalar(select(ProcessDefinition).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
     history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
     tasks = session.execute(select(TaskRecord.id, TaskRecord.name).where(TaskRecord.instance_id == instance.id))
     return CaseView(
-        instance=instance, process_name=name or instance.process_id,
+        instance=instance, process_name=definition.name if definition else instance.process_id,
+        process_name_en=definition.name_en if definition else None,
         diagram=diagram_of(session.get(ProcessVersion, instance.version_id), instance.process_id),
         element_states=states, data=data,
         open_tasks=list(session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance.id,
@@ -71,6 +74,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         history=history,
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
+        parent=session.get(ProcessInstance, instance.parent_id) if instance.parent_id else None,
         cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
         joint_actions=list(session.scalars(select(JointAction).where(JointAction.case_id == instance.id)
                                            .order_by(JointAction.plan_year, JointAction.id))),

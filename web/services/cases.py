@@ -14,6 +14,7 @@ from ..models import ProcessDefinition, ProcessInstance, TaskRecord, Timer
 from .actors import Actor
 from .errors import Forbidden, InvalidInput
 from .limits import MAX_ID, MAX_PAGE
+from .search_text import matches
 
 # administrators and process designers are not here: administering is no reason to read cases
 SUPERVISING_ROLES = frozenset({"supervisor", "company_ceo", "small_industries_deputy", "isipo_expert"})
@@ -55,6 +56,7 @@ class Holder:
     assignee: str | None
     due_at: datetime | None
     overdue: bool
+    task_name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class CaseRow:
     completed_at: datetime | None
     holders: list[Holder] = field(default_factory=list)
     error: str | None = None          # the scheduled step that failed last, if it has not run since
+    process_name_en: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -143,7 +146,7 @@ def _filtered(query, actor: Actor, filters: CaseFilters, now: datetime):  # type
     if filters.status:
         query = query.where(ProcessInstance.status == filters.status)
     if filters.cluster:
-        query = query.where(ProcessInstance.title.contains(filters.cluster))
+        query = query.where(matches(ProcessInstance.title, filters.cluster))
     if filters.process_id:
         query = query.where(ProcessInstance.process_id == filters.process_id)
     if filters.version:
@@ -179,9 +182,10 @@ def _rows(session: Session, instances: list[ProcessInstance], now: datetime) -> 
                                 .order_by(TaskRecord.due_at)):
         holders.setdefault(task.instance_id, []).append(Holder(
             task.id, task.name, task.role, task.assignee, task.due_at,
-            task.due_at is not None and task.due_at < now))
-    names = {(d.version_id, d.process_id): d.name for d in session.scalars(
+            task.due_at is not None and task.due_at < now, task.name_en))
+    names = {(d.version_id, d.process_id): (d.name, d.name_en) for d in session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
-    return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), i.process_id), i.version_id,
-                    i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
-                    holders.get(i.id, []), i.last_error) for i in instances]
+    return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), (i.process_id,))[0],
+                    i.version_id, i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
+                    holders.get(i.id, []), i.last_error, names.get((i.version_id, i.process_id), (None, None))[1])
+            for i in instances]

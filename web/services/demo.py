@@ -69,10 +69,6 @@ def _ensure_user(username: str, role: str, province: str | None, uow_factory: Ca
 
 
 def _play(script: dict[str, Any], uow_factory: Callable[..., UnitOfWork], runtime: Runtime) -> None:
-    for number, province in enumerate(DEMO_PROVINCES, start=1):
-        start_instance("document_review", {"document_number": number, "title": f"سند نمونه {number}"},
-                       actor=_person("cluster_expert", province), province=province, uow=uow_factory(),
-                       runtime=runtime, clock=runtime.clock)
     for round_ in script["rounds"]:
         province = round_["province"]
         outcome = start_instance("identification_round", {"province": province, **round_["start"]},

@@ -1,7 +1,8 @@
 """Deploying process files as a new version."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import posixpath
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from sqlalchemy import func, select
@@ -29,19 +30,22 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
            clock: Clock) -> Deployed:
     """Validate and store a self-contained set of files as a new version.
 
-    Deploying the very same files again returns the existing version.
+    Deploying the very same files again returns the existing version. The version names its files relative
+    to the folder they share (never where a server keeps them); problems name them as they were given.
 
     :raise DeploymentRefused: with every problem; nothing is stored.
     """
-    files, problems = _decode(sources)
+    relative = _relative(sources)
+    given = dict(zip(relative, sources))
+    files, problems = _decode(relative)
     if problems:
-        raise DeploymentRefused(problems)
+        raise DeploymentRefused(_as_given(problems, given))
     canonical = encode_files(files)
     key = content_hash(canonical)
     try:
         spec_set = runtime.registry.load(canonical)
     except ProcessValidationError as exc:
-        raise DeploymentRefused(exc.problems) from exc
+        raise DeploymentRefused(_as_given(exc.problems, given)) from exc
     with uow:
         existing = uow.session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == key))
         if existing is not None:
@@ -53,6 +57,7 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
             manual = spec_set.manual_starts.get(process_id)
             version.definitions.append(ProcessDefinition(
                 process_id=process_id, name=spec_set.process_names.get(process_id, process_id),
+                name_en=spec_set.process_names_en.get(process_id),
                 start_message=starts.get(process_id), manual_start=manual is not None,
                 starter_role=manual.role if manual else None, start_form=manual.form if manual else None,
                 one_case_per=",".join(manual.one_case_per) if manual and manual.one_case_per else None))
@@ -82,6 +87,21 @@ def newest_definitions():  # type: ignore[no-untyped-def]
               .group_by(ProcessDefinition.process_id).subquery())
     return select(ProcessDefinition).join(newest, (newest.c.process_id == ProcessDefinition.process_id)
                                           & (newest.c.version_id == ProcessDefinition.version_id))
+
+
+def _relative(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files named relative to the folder they share: a version never shows where a server keeps them."""
+    names = list(sources)
+    directories = [posixpath.dirname(name.replace("\\", "/")) for name in names]
+    common = posixpath.commonpath(directories) if directories and all(
+        d.startswith("/") == directories[0].startswith("/") for d in directories) else ""
+    if not common:
+        return dict(sources)
+    return {posixpath.relpath(name.replace("\\", "/"), common): data for name, data in sources.items()}
+
+
+def _as_given(problems: list[Problem], given: dict[str, str]) -> list[Problem]:
+    return [replace(p, file=given.get(p.file, p.file)) for p in problems]
 
 
 def _decode(sources: Mapping[str, bytes]) -> tuple[dict[str, str], list[Problem]]:

@@ -14,6 +14,7 @@ from .actors import Actor
 from .deployment import newest_definitions
 from .errors import InvalidInput
 from .limits import MAX_ID, MAX_PAGE
+from .search_text import fold, matches
 
 SORTS = {
     "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
@@ -56,6 +57,8 @@ class InboxRow:
     process_name: str
     case_title: str | None
     stage: str | None
+    name_en: str | None = None
+    process_name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if errors:
         raise InvalidInput("invalid inbox filters", errors)
     now = clock.now()
-    query = (select(TaskRecord, ProcessInstance, ProcessDefinition.name)
+    query = (select(TaskRecord, ProcessInstance, ProcessDefinition.name, ProcessDefinition.name_en)
              .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
              .outerjoin(ProcessDefinition, and_(ProcessDefinition.version_id == ProcessInstance.version_id,
                                                 ProcessDefinition.process_id == TaskRecord.process_id)))
@@ -107,14 +110,14 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if filters.stage:
         query = query.where(ProcessInstance.stage == filters.stage)
     if filters.cluster:
-        query = query.where(ProcessInstance.title.contains(filters.cluster))
+        query = query.where(matches(ProcessInstance.title, filters.cluster))
     if filters.due == "overdue":
         query = query.where(TaskRecord.due_at < now)
     elif filters.due in ("today", "week"):
         query = query.where(TaskRecord.due_at < now + timedelta(days=1 if filters.due == "today" else 7))
     if filters.q:
-        needle = filters.q.strip()
-        conditions = [TaskRecord.name.contains(needle), ProcessInstance.title.contains(needle)]
+        needle = fold(filters.q)
+        conditions = [matches(TaskRecord.name, needle), matches(ProcessInstance.title, needle)]
         if needle.isascii() and needle.isdigit() and len(needle) <= 10 and int(needle) <= MAX_ID:
             conditions.append(ProcessInstance.id == int(needle))
         query = query.where(or_(*conditions))
@@ -123,7 +126,8 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     rows = session.execute(query.order_by(*order).limit(filters.per_page)
                            .offset((filters.page - 1) * filters.per_page)).all()
     pages = max(1, -(-total // filters.per_page))
-    return InboxPage([_row(task, instance, name, now) for task, instance, name in rows], total, filters.page,
+    return InboxPage([_row(task, instance, name, now, name_en) for task, instance, name, name_en in rows], total,
+                     filters.page,
                      pages, filters.per_page)
 
 
@@ -135,14 +139,15 @@ def counts(session: Session, actor: Actor, clock: Clock) -> dict[str, int]:
             "overdue": session.scalar(base.where(TaskRecord.due_at < clock.now())) or 0}
 
 
-def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, now: datetime) -> InboxRow:
+def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, now: datetime,
+         process_name_en: str | None = None) -> InboxRow:
     return InboxRow(
         task_id=task.id, name=task.name, element_id=task.element_id, form_id=task.form_id, role=task.role,
         province=task.province, assignee=task.assignee, due_at=task.due_at,
         overdue=task.status == "open" and task.due_at is not None and task.due_at < now,
         created_at=task.created_at, completed_at=task.completed_at, instance_id=instance.id,
         process_id=instance.process_id, process_name=process_name or task.process_id, case_title=instance.title,
-        stage=instance.stage)
+        stage=instance.stage, name_en=task.name_en, process_name_en=process_name_en)
 
 
 def process_choices(session: Session) -> list[tuple[str, str]]:

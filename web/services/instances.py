@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 
 from ..models import ProcessInstance, TaskRecord
+from ..reference import provinces
 from ..runtime import Runtime
 from . import one_case
 from .actors import Actor
@@ -69,7 +70,7 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
             raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
                             "a supervisor may only start a repeat of an existing case, giving a reason")
         with engine_errors():
-            workflow = runtime.engine.start(spec_set, process_id, data)
+            workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
         if per and key is None:  # a value the start data lacked, set by the process (the year)
             key, repeated = one_case.claim_key(uow.session, one_case.case_key(
                 process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
@@ -90,6 +91,17 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
 
 Check = Callable[[Session, TaskRecord, Mapping[str, Any]], dict[str, Any]]
 """``check(session, task row, case data)``: the clean data to complete with, or InvalidInput."""
+
+
+def _with_province_name(data: Mapping[str, Any] | None, province: str | None) -> Mapping[str, Any] | None:
+    """The start data with ``province_name`` (the province's Persian name) for instructions and titles."""
+    if data is not None and not isinstance(data, Mapping):
+        return data
+    place = (data or {}).get("province") or province
+    known = provinces().get(place) if isinstance(place, str) else None
+    if known is None or (data or {}).get("province_name"):
+        return data
+    return {**(data or {}), "province_name": known.fa}
 
 
 def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor, uow: UnitOfWork,

@@ -92,10 +92,11 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
                                serializer_version=runtime.engine.serializer.version,
                                province=sender.province if sender else data.get("province"),
                                parent_id=sender.id if sender else None, title=_title(data),
-                               started_by=actor, started_at=now, updated_at=now)
+                               started_by=None if sender else actor, started_at=now, updated_at=now)
     session.add(instance)
     session.flush()
-    record(session, instance, "instance_started", now, actor=actor,
+    # started by the sending case (its parent), not by whoever made that case send the message
+    record(session, instance, "instance_started", now, actor=None if sender else actor,
            data={"process_id": definition.process_id, "version": version.id, "message": name,
                  "parent_id": instance.parent_id})
     if sender is not None:

@@ -26,6 +26,7 @@ class StartOption:
     process_id: str
     name: str
     form: FormDefinition | None
+    name_en: str | None = None
 
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:
@@ -36,7 +37,7 @@ def start_options(session: Session, actor: Actor) -> list[StartOption]:
     rows = session.scalars(
         newest_definitions().where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
         .order_by(ProcessDefinition.name))
-    return [StartOption(d.process_id, d.name, _form(d.start_form)) for d in rows
+    return [StartOption(d.process_id, d.name, _form(d.start_form), d.name_en) for d in rows
             if actor.system or d.starter_role is None or d.starter_role in actor.roles
             or (d.one_case_per and REPEAT_ROLE in actor.roles)]
 

@@ -42,6 +42,7 @@ class TaskPage:
     attachments: list[Attachment] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     case_file: CaseFile = field(default_factory=CaseFile)
+    process_name_en: str | None = None
     task_names: dict[str, str] = field(default_factory=dict)
     people: dict[str, str] = field(default_factory=dict)
 
@@ -76,11 +77,12 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
     draft = session.get(TaskDraft, (task.id, actor.username))
     if draft is not None and may_complete:
         data = {**data, **draft.data}
-    process_name = session.scalar(select(ProcessDefinition.name).where(
-        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id))
+    names = session.execute(select(ProcessDefinition.name, ProcessDefinition.name_en).where(
+        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id)).first()
     history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
     return TaskPage(
-        task=task, instance=instance, process_name=process_name or task.process_id,
+        task=task, instance=instance, process_name=(names[0] if names else None) or task.process_id,
+        process_name_en=names[1] if names else None,
         form=form, data=data, draft_saved_at=draft.saved_at if draft else None,
         instructions=instructions, may_complete=may_complete,
         history=history,

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import unit_of_work
-from ..i18n import current_language
+from ..i18n import current_language, sorted_provinces
 from ..reference import provinces
 from ..runtime import current_runtime
 from ..security import current_actor
@@ -19,7 +19,7 @@ bp = Blueprint("start", __name__)
 
 def _province_choices() -> list:
     actor = current_actor()
-    return [p for p in provinces().values() if actor.national or p.id in actor.provinces]
+    return sorted_provinces(p for p in provinces().values() if actor.national or p.id in actor.provinces)
 
 
 def _options(option, choices: list, province: str | None) -> dict:  # type: ignore[no-untyped-def]

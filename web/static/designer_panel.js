@@ -27,13 +27,15 @@
     }
     function extension(target, type) { return values(target).filter(function (v) { return v.$type === type; })[0] || null; }
 
+    // a pool's properties belong to its process (the engine reads them there)
+    function holderOf(element) { return is(element, "bpmn:Participant") && bo(element).processRef ? bo(element).processRef : bo(element); }
     function property(element, name) {
-      var props = extension(bo(element), SPIFF_PROPERTIES);
+      var props = extension(holderOf(element), SPIFF_PROPERTIES);
       var found = props ? props.get("properties").filter(function (p) { return p.name === name; })[0] : null;
       return found ? found.value || "" : "";
     }
     function setProperty(element, name, value) {
-      var target = bo(element);
+      var target = holderOf(element);
       var props = extension(target, SPIFF_PROPERTIES);
       var found = props ? props.get("properties").filter(function (p) { return p.name === name; })[0] : null;
       if (!value) {
@@ -94,6 +96,10 @@
         fields.push([key, label, kind, function (e) { return property(e, key); }, function (e, v) { setProperty(e, key, v); }, options]);
       }
       var target = bo(element);
+      // the English name shown to English users instead of the (Persian) name
+      if (is(element, "bpmn:Process") || is(element, "bpmn:Participant") || is(element, "bpmn:UserTask") || is(element, "bpmn:ManualTask")) {
+        prop("name_en", text.nameEn, "text");
+      }
       if (is(element, "bpmn:Lane")) {
         prop("role", text.role, "select", setup.roles.map(function (r) { return [r.id, r.label]; }));
       }
@@ -173,11 +179,14 @@
       holder.innerHTML = "";
       var heading = document.createElement("div");
       heading.className = "small text-muted mb-2";
-      if (!selected) { heading.textContent = text.noSelection; holder.appendChild(heading); return; }
-      heading.textContent = text.engineReads + " · " + bo(selected).$type.replace("bpmn:", "");
+      // nothing selected: the process itself (its name and English name), when the diagram is one process
+      var root = modeler.get("canvas").getRootElement();
+      var shown = selected || (root && root.businessObject && is(root, "bpmn:Process") ? root : null);
+      if (!shown) { heading.textContent = text.noSelection; holder.appendChild(heading); return; }
+      heading.textContent = text.engineReads + " · " + bo(shown).$type.replace("bpmn:", "");
       holder.appendChild(heading);
-      holder.setAttribute("data-element-id", bo(selected).id);
-      fieldsFor(selected).forEach(function (field) {
+      holder.setAttribute("data-element-id", bo(shown).id);
+      fieldsFor(shown).forEach(function (field) {
         var group = document.createElement("div");
         group.className = "mb-2";
         var label = document.createElement("label");
@@ -185,12 +194,12 @@
         label.htmlFor = "panel-" + field[0];
         label.textContent = field[1];
         group.appendChild(label);
-        group.appendChild(control(field, selected));
-        if (field[0] === "form" && property(selected, "form")) {
+        group.appendChild(control(field, shown));
+        if (field[0] === "form" && property(shown, "form")) {
           var link = document.createElement("a");
           link.className = "small";
           link.target = "_blank";
-          link.href = setup.urls.form.replace("FORM_ID", encodeURIComponent(property(selected, "form")));
+          link.href = setup.urls.form.replace("FORM_ID", encodeURIComponent(property(shown, "form")));
           link.textContent = text.editForm;
           group.appendChild(link);
         }
@@ -204,7 +213,9 @@
       render();
     });
     modeler.on("elements.changed", function (event) {
-      if (selected && event.elements.some(function (e) { return e === selected || e.id === selected.id; })) { render(); }
+      var root = modeler.get("canvas").getRootElement();
+      var shown = selected || root;
+      if (shown && event.elements.some(function (e) { return e === shown || e.id === shown.id; })) { render(); }
     });
     modeler.on("import.done", function () { selected = null; render(); });
     render();
