@@ -79,7 +79,11 @@ class ClusterflowGroup(FlaskGroup):
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:
-            click.echo(f"error: {_database_problem(exc)}", err=True)
+            problem = _database_problem(exc)
+            if not problem.startswith("the database has no tables") and isinstance(exc, (OperationalError,
+                                                                                         InterfaceError)):
+                raise   # an unreachable database: `run` says so in one line, exit 2
+            click.echo(f"error: {problem}", err=True)
             ctx.exit(1)
 
 
