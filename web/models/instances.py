@@ -27,7 +27,9 @@ class ProcessInstance(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
-    state: Mapped[str] = mapped_column(Text)
+    # the serialized workflow: deferred, so lists, reports and inboxes never read it; the paths that
+    # restore a workflow ask for it (``undefer``), anything else touching it loads it on first access
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     province: Mapped[str | None] = mapped_column(String(40))
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)

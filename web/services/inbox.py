@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.clock import Clock
 
@@ -92,7 +93,10 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if errors:
         raise InvalidInput("invalid inbox filters", errors)
     now = clock.now()
-    query = (select(TaskRecord, ProcessInstance, ProcessDefinition.name)
+    # only the columns a row shows: never the instance's serialized state nor the task's submitted data
+    query = (select(TaskRecord, ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.title,
+                    ProcessInstance.stage, ProcessDefinition.name)
+             .options(defer(TaskRecord.data))
              .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
              .outerjoin(ProcessDefinition, and_(ProcessDefinition.version_id == ProcessInstance.version_id,
                                                 ProcessDefinition.process_id == TaskRecord.process_id)))
@@ -122,7 +126,7 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     rows = session.execute(query.order_by(*order).limit(filters.per_page)
                            .offset((filters.page - 1) * filters.per_page)).all()
     pages = max(1, -(-total // filters.per_page))
-    return InboxPage([_row(task, instance, name, now) for task, instance, name in rows], total, filters.page,
+    return InboxPage([_row(task, _Case(*case), name, now) for task, *case, name in rows], total, filters.page,
                      pages, filters.per_page)
 
 
@@ -134,7 +138,14 @@ def counts(session: Session, actor: Actor, clock: Clock) -> dict[str, int]:
             "overdue": session.scalar(base.where(TaskRecord.due_at < clock.now())) or 0}
 
 
-def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, now: datetime) -> InboxRow:
+class _Case(NamedTuple):
+    id: int
+    process_id: str
+    title: str | None
+    stage: str | None
+
+
+def _row(task: TaskRecord, instance: _Case, process_name: str | None, now: datetime) -> InboxRow:
     return InboxRow(
         task_id=task.id, name=task.name, element_id=task.element_id, form_id=task.form_id, role=task.role,
         province=task.province, assignee=task.assignee, due_at=task.due_at,

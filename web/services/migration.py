@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 from engine.diffing import MigrationCheck, check_migration, migrate
@@ -103,6 +103,7 @@ def migrate_case(instance_id: int, to_version: int, reason: str | None, *, actor
         raise InvalidInput("a reason is required", {"reason": [f"1 to {MAX_REASON} characters"]})
     with uow:
         instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                      .options(undefer(ProcessInstance.state))
                                       .with_for_update().execution_options(populate_existing=True))
         if instance is None or not actor.sees_province(instance.province):
             raise InstanceNotFound(f"no case {instance_id}")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine.clock import Clock
 from engine.errors import EngineError
@@ -51,7 +52,7 @@ def _fire_one(instance_id: int, *, uow_factory: Callable[..., UnitOfWork], runti
               clock: Clock) -> list[str]:
     with uow_factory() as uow:
         instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                      .with_for_update())
+                                      .options(undefer(ProcessInstance.state)).with_for_update())
         if instance is None or instance.status != "running":
             return []
         workflow = restore_workflow(runtime, instance)
