@@ -3,6 +3,8 @@
 B1  raw SpiffWorkflow: restore + complete one user task + run + serialize (cached specs)
 B2  clusterflow's complete_task service with its committed transaction (SQLite, PostgreSQL)
 B4  latency of completion #500 over completion #5 in one long-running instance
+cost   per-request cost over HTTP (SQLite, one worker) with the raw-engine ratio (bench/request_cost.py)
+scale  BENCH_CASES cases on PostgreSQL: pages, exports and throughput over HTTP (bench/scale.py)
 
 Scenarios (bench/scenarios.py): the small example's rework loop, and the real cluster case's
 diagnostic rework loop. Ratios are against B1 measured in the same run.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -130,35 +133,59 @@ def postgres_server():  # type: ignore[no-untyped-def]
     return server
 
 
+def bench_engine(results: dict, server) -> None:  # type: ignore[no-untyped-def]
+    for number, scenario in enumerate(SCENARIOS):
+        print(f"== {scenario.name}")
+        out = results[scenario.process_id] = {}
+        out["B1_raw"] = b1 = bench_raw(scenario)
+        print(f"B1 raw engine floor:               median {b1['median_ms']:.2f} ms  p90 {b1['p90_ms']:.2f} ms")
+        with tempfile.TemporaryDirectory() as tmp:
+            out["B2_sqlite"] = b2 = bench_service(scenario, f"sqlite:///{tmp}/b2.sqlite")
+            b2["ratio_to_B1"] = b2["median_ms"] / b1["median_ms"]
+            print(f"B2 service completion (SQLite):    median {b2['median_ms']:.2f} ms  p90 {b2['p90_ms']:.2f} ms"
+                  f"  B2/B1 = {b2['ratio_to_B1']:.2f} (target <= 3)")
+            out["B4_sqlite"] = b4 = bench_history(scenario, f"sqlite:///{tmp}/b4.sqlite")
+            print(f"B4 completion #500 / #5 (SQLite):  {b4['completion_500_ms']:.2f} / "
+                  f"{b4['completion_5_ms']:.2f} ms = {b4['ratio']:.2f} (target <= 1.3)")
+        if server is None:
+            print("B2 PostgreSQL: skipped (no PostgreSQL server binaries installed)")
+            continue
+        out["B2_postgresql"] = b2p = bench_service(scenario, server.create_database(f"bench_{number}"))
+        b2p["ratio_to_B1"] = b2p["median_ms"] / b1["median_ms"]
+        print(f"B2 service completion (PostgreSQL): median {b2p['median_ms']:.2f} ms  p90 {b2p['p90_ms']:.2f} ms"
+              f"  B2/B1 = {b2p['ratio_to_B1']:.2f}")
+
+
 def main() -> None:
-    results: dict = {}
-    server = postgres_server()
+    """BENCH_PARTS (comma-separated, default all): engine (B1/B2/B4), cost (HTTP per-request cost on SQLite),
+    scale (BENCH_CASES cases on PostgreSQL, default 100,000). Results are merged into bench/results.json."""
+    from . import request_cost, scale
+
+    parts = set(os.environ.get("BENCH_PARTS", "engine,cost,scale").split(","))
+    path = ROOT / "bench" / "results.json"
     try:
-        for number, scenario in enumerate(SCENARIOS):
-            print(f"== {scenario.name}")
-            out = results[scenario.process_id] = {}
-            out["B1_raw"] = b1 = bench_raw(scenario)
-            print(f"B1 raw engine floor:               median {b1['median_ms']:.2f} ms  p90 {b1['p90_ms']:.2f} ms")
-            with tempfile.TemporaryDirectory() as tmp:
-                out["B2_sqlite"] = b2 = bench_service(scenario, f"sqlite:///{tmp}/b2.sqlite")
-                b2["ratio_to_B1"] = b2["median_ms"] / b1["median_ms"]
-                print(f"B2 service completion (SQLite):    median {b2['median_ms']:.2f} ms  p90 {b2['p90_ms']:.2f} ms"
-                      f"  B2/B1 = {b2['ratio_to_B1']:.2f} (target <= 3)")
-                out["B4_sqlite"] = b4 = bench_history(scenario, f"sqlite:///{tmp}/b4.sqlite")
-                print(f"B4 completion #500 / #5 (SQLite):  {b4['completion_500_ms']:.2f} / "
-                      f"{b4['completion_5_ms']:.2f} ms = {b4['ratio']:.2f} (target <= 1.3)")
+        results: dict = json.loads(path.read_text())
+    except (OSError, ValueError):
+        results = {}
+    server = postgres_server() if parts & {"engine", "scale"} else None
+    try:
+        if "engine" in parts:
+            bench_engine(results, server)
+        if "cost" in parts:
+            results["request_cost"] = cost = request_cost.run()
+            request_cost.report(cost)
+        if "scale" in parts:
             if server is None:
-                print("B2 PostgreSQL: skipped (no PostgreSQL server binaries installed)")
-                continue
-            out["B2_postgresql"] = b2p = bench_service(scenario, server.create_database(f"bench_{number}"))
-            b2p["ratio_to_B1"] = b2p["median_ms"] / b1["median_ms"]
-            print(f"B2 service completion (PostgreSQL): median {b2p['median_ms']:.2f} ms  p90 {b2p['p90_ms']:.2f} ms"
-                  f"  B2/B1 = {b2p['ratio_to_B1']:.2f}")
+                print("scale: skipped (no PostgreSQL server binaries installed)")
+            else:
+                out = scale.run(server, int(os.environ.get("BENCH_CASES", "100000")))
+                scale.report(out)
+                results.setdefault("scale", {})[str(out["case_count"])] = out
     finally:
         if server is not None:
             server.stop()
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"written {ROOT / 'bench' / 'results.json'}")
+    path.write_text(json.dumps(results, indent=2))
+    print(f"written {path}")
 
 
 if __name__ == "__main__":
