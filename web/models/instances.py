@@ -20,7 +20,14 @@ class ProcessInstance(db.Model):
     """
 
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_status_province", "status", "province"),)
+    __table_args__ = (
+        Index("ix_process_instance_status_province", "status", "province"),
+        # reports and the case list at scale (migration 0007)
+        Index("ix_process_instance_started_at", "started_at"),
+        Index("ix_process_instance_updated_at", "updated_at"),
+        Index("ix_process_instance_province_started", "province", "started_at"),
+        Index("ix_process_instance_process_started", "process_id", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
