@@ -159,6 +159,7 @@ def bench_engine(results: dict, server) -> None:  # type: ignore[no-untyped-def]
 def main() -> None:
     """BENCH_PARTS (comma-separated, default all): engine (B1/B2/B4), cost (HTTP per-request cost on SQLite),
     scale (BENCH_CASES cases on PostgreSQL, default 100,000). Results are merged into bench/results.json."""
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     from . import request_cost, scale
 
     parts = set(os.environ.get("BENCH_PARTS", "engine,cost,scale").split(","))

@@ -205,7 +205,12 @@ def run(server_pg: Any, count: int) -> dict[str, Any]:
             out["export_csv"]["server_peak_rss_mb"] = _peak_rss_mb(server.process.pid)
             cpu0 = server.cpu_seconds()
             out["throughput"] = _throughput(server.port, float(os.environ.get("BENCH_SECONDS", "20")))
-            out["throughput"]["server_cpu_s"] = server.cpu_seconds() - cpu0
+            flow = out["throughput"]
+            flow["server_cpu_s"] = server.cpu_seconds() - cpu0
+            requests = flow["seconds"] * (flow["starts_per_s"] + 2 * flow["completions_per_s"])
+            flow["server_cpu_ms_per_request"] = flow["server_cpu_s"] / max(requests, 1) * 1000
+            # the server's CPU was this share of one core: below ~90%, it waited (here: for a shared machine)
+            flow["server_cpu_share"] = flow["server_cpu_s"] / flow["seconds"]
         finally:
             server.stop()
     return out
@@ -240,7 +245,8 @@ def report(out: dict[str, Any]) -> None:
           f"+{export['server_peak_rss_growth_mb']:.0f} MB (peak {export['server_peak_rss_mb']:.0f} MB)")
     flow = out["throughput"]
     print(f"   throughput (4 clients, {flow['seconds']:.0f} s): {flow['starts_per_s']:.1f} starts/s, "
-          f"{flow['completions_per_s']:.1f} completions/s, {flow['errors']} errors")
+          f"{flow['completions_per_s']:.1f} completions/s, {flow['errors']} errors; server CPU "
+          f"{flow['server_cpu_ms_per_request']:.1f} ms per request, {flow['server_cpu_share']:.0%} of a core")
     print("   targets (issue 13, item 5; set for 100,000 cases):")
     for name, figure, target, met in verdicts(out):
         print(f"     {'met   ' if met else 'MISSED'} {name:24} {figure:10.1f}  (target {'>=' if name.endswith('_per_s') else '<='} {target})")

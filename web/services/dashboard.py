@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, select, union_all
+from sqlalchemy import Integer, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.calendar import TEHRAN, from_jalali, latin_digits, to_jalali
@@ -197,18 +197,23 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def stage_stays(session: Session, cases: Callable[[Any], Any], now: datetime) -> Any:
+def stage_stays(session: Session, cases: Callable[[Any], Any], now: datetime, period: Period | None = None) -> Any:
     """Each stay of each case in a stage, from its ``stage_changed`` events: a subquery (stage, start, end).
 
     A stay lasts from the event that entered the stage to the next stage change;
     the last one to the case's completion (or termination), or to ``now`` while
     it runs or is suspended. A stage the case was in before its first recorded
     change counts from the case's start. ``cases`` narrows a query joined to
-    ``process_instance`` to the cases counted.
+    ``process_instance`` to the cases counted; with a ``period``, only cases that
+    existed during it are read (their stays are the only ones that can overlap it).
     """
     order = (Event.at, Event.id)
     finished = case((ProcessInstance.status.in_(("completed", "terminated")), ProcessInstance.completed_at),
                     else_=None)
+    alive = () if period is None else (
+        ProcessInstance.started_at < period.end,
+        or_(ProcessInstance.status.notin_(("completed", "terminated")), ProcessInstance.completed_at.is_(None),
+            ProcessInstance.completed_at >= period.start))
     changes = cases(
         select(Event.data["from"].as_string().label("src"), Event.data["to"].as_string().label("dst"),
                Event.at.label("at"), ProcessInstance.started_at.label("started"),
@@ -216,7 +221,7 @@ def stage_stays(session: Session, cases: Callable[[Any], Any], now: datetime) ->
                func.row_number().over(partition_by=Event.instance_id, order_by=order).label("rn"),
                func.lead(Event.at).over(partition_by=Event.instance_id, order_by=order).label("next_at"))
         .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(Event.action == "stage_changed")).subquery()
+        .where(Event.action == "stage_changed", *alive)).subquery()
     before_first = select(changes.c.src.label("stage"), changes.c.started.label("start"),
                           later(session, changes.c.at, changes.c.started).label("end")).where(changes.c.rn == 1)
     entered = select(changes.c.dst.label("stage"), changes.c.at.label("start"),
@@ -271,7 +276,7 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     overdue_by_role = sorted((RoleOverdue(role, int(overdue or 0), total) for role, overdue, total in per_role),
                              key=lambda r: (-r.overdue, r.role or ""))
 
-    stays = stage_stays(session, cases, now)
+    stays = stage_stays(session, cases, now, period)
     in_period = (select(stays.c.stage.label("grp"), days_between(session, stays.c.start, stays.c.end).label("value"))
                  .where(stays.c.stage.is_not(None), stays.c.stage != "",
                         stays.c.start < moment(period.end), stays.c.end >= moment(period.start))).subquery()
