@@ -176,3 +176,18 @@ def test_export_with_bad_filters_answers_before_streaming(ctx):
     client = ctx.test_client()
     login(client, "hq")
     assert client.get("/cases/export.csv?from=1405/13/40").status_code == 422
+
+
+def test_inbox_reads_only_the_columns_it_shows(ctx, clock):
+    """The inbox and its counts: right figures, and no serialized state (nor submitted data) read to sort tasks."""
+    from web.services import inbox
+
+    add_cases(30)        # Fars gets cases 2, 5, ..., 29: all running, their tasks long overdue
+    fars = Actor("fars_expert", frozenset({"cluster_expert"}), frozenset({"fars"}))
+    with statements() as seen, unit_of_work(write=False) as uow:
+        assert inbox.counts(uow.session, fars, clock) == {"open": 10, "overdue": 10}
+        page = inbox.list_tasks(uow.session, fars, inbox.InboxFilters(per_page=5), clock)
+    assert (page.total, len(page.rows), page.pages) == (10, 5, 2)
+    assert {(r.instance_id % 3, r.overdue, r.process_id) for r in page.rows} == {(2, True, "document_review")}
+    assert [r.case_title for r in page.rows] == [f"case {r.instance_id}" for r in page.rows]
+    assert [s for s in seen if reads_state(s) or re.search(r"task\.data\b", s)] == []

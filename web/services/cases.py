@@ -103,7 +103,7 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Cloc
     require_supervisor(actor)
     now = clock.now()
     query = _filtered(select(*_LISTED), actor, filters, now)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(ProcessInstance.id).subquery())) or 0
     query = query.order_by(*SORTS[filters.sort])
     if paginate:
         query = query.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
