@@ -68,6 +68,7 @@ def cases_on_version(session: Session, runtime: Runtime, version_id: int, actor:
     (default: the newest version of its process)."""
     found = session.scalars(select(ProcessInstance).where(ProcessInstance.version_id == version_id,
                                                           ProcessInstance.status.in_(LIVE))
+                            .options(undefer(ProcessInstance.state))   # each one is restored: one query for all
                             .order_by(ProcessInstance.id))
     return [check_case(session, runtime, instance, to_version or newest_version_of(session, instance.process_id))
             for instance in found if actor.sees_province(instance.province)]
