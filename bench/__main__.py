@@ -3,9 +3,11 @@
 B1  raw SpiffWorkflow: restore + complete one user task + run + serialize (cached specs)
 B2  clusterflow's complete_task service with its committed transaction (SQLite, PostgreSQL)
 B4  latency of completion #500 over completion #5 in one long-running instance
+cost   per-request cost over HTTP (SQLite, one worker) with the raw-engine ratio (bench/request_cost.py)
+scale  BENCH_CASES cases on PostgreSQL: pages, exports and throughput over HTTP (bench/scale.py)
 T1  timer lateness: 200 timers due over a minute, two `clusterflow worker` processes, PostgreSQL (bench/timers.py)
 
-`python -m bench` runs them all; `python -m bench timers` (or `engine`) runs one part. Results are merged
+`python -m bench` runs them all; `python -m bench timers cost` (or BENCH_PARTS=timers,cost) runs some. Results are merged
 into bench/results.json, so a partial run keeps the other figures.
 
 Scenarios (bench/scenarios.py): the small example's rework loop, and the real cluster case's
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -134,36 +137,7 @@ def postgres_server():  # type: ignore[no-untyped-def]
     return server
 
 
-def main() -> None:
-    parts = set(sys.argv[1:]) or {"engine", "timers"}
-    unknown = parts - {"engine", "timers"}
-    if unknown:
-        sys.exit(f"unknown benchmark part(s): {', '.join(sorted(unknown))} (choose engine, timers)")
-    path = ROOT / "bench" / "results.json"
-    try:
-        results: dict = json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        results = {}
-    server = postgres_server()
-    try:
-        if "engine" in parts:
-            run_engine_benchmarks(results, server)
-        if "timers" in parts:
-            from .timers import bench_timer_lateness, report
-
-            if server is None:
-                print("T1 timer lateness: skipped (no PostgreSQL server binaries installed)")
-            else:
-                results["timer_lateness"] = result = bench_timer_lateness(server.create_database("bench_timers"))
-                report(result)
-    finally:
-        if server is not None:
-            server.stop()
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(f"written {path}")
-
-
-def run_engine_benchmarks(results: dict, server) -> None:  # type: ignore[no-untyped-def]
+def bench_engine(results: dict, server) -> None:  # type: ignore[no-untyped-def]
     for number, scenario in enumerate(SCENARIOS):
         print(f"== {scenario.name}")
         out = results[scenario.process_id] = {}
@@ -184,6 +158,51 @@ def run_engine_benchmarks(results: dict, server) -> None:  # type: ignore[no-unt
         b2p["ratio_to_B1"] = b2p["median_ms"] / b1["median_ms"]
         print(f"B2 service completion (PostgreSQL): median {b2p['median_ms']:.2f} ms  p90 {b2p['p90_ms']:.2f} ms"
               f"  B2/B1 = {b2p['ratio_to_B1']:.2f}")
+
+
+def main() -> None:
+    """Parts (arguments, or BENCH_PARTS comma-separated; default all): engine (B1/B2/B4), timers (T1, two
+    workers on PostgreSQL), cost (HTTP per-request cost on SQLite), scale (BENCH_CASES cases on PostgreSQL,
+    default 100,000). Results are merged into bench/results.json, so a partial run keeps the other figures."""
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    from . import request_cost, scale
+
+    known = {"engine", "timers", "cost", "scale"}
+    parts = set(sys.argv[1:]) or set(os.environ.get("BENCH_PARTS", ",".join(sorted(known))).split(","))
+    if parts - known:
+        sys.exit(f"unknown benchmark part(s): {', '.join(sorted(parts - known))} (choose {', '.join(sorted(known))})")
+    path = ROOT / "bench" / "results.json"
+    try:
+        results: dict = json.loads(path.read_text())
+    except (OSError, ValueError):
+        results = {}
+    server = postgres_server() if parts & {"engine", "scale", "timers"} else None
+    try:
+        if "engine" in parts:
+            bench_engine(results, server)
+        if "timers" in parts:
+            from .timers import bench_timer_lateness, report
+
+            if server is None:
+                print("T1 timer lateness: skipped (no PostgreSQL server binaries installed)")
+            else:
+                results["timer_lateness"] = result = bench_timer_lateness(server.create_database("bench_timers"))
+                report(result)
+        if "cost" in parts:
+            results["request_cost"] = cost = request_cost.run()
+            request_cost.report(cost)
+        if "scale" in parts:
+            if server is None:
+                print("scale: skipped (no PostgreSQL server binaries installed)")
+            else:
+                out = scale.run(server, int(os.environ.get("BENCH_CASES", "100000")))
+                scale.report(out)
+                results.setdefault("scale", {})[str(out["case_count"])] = out
+    finally:
+        if server is not None:
+            server.stop()
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"written {path}")
 
 
 if __name__ == "__main__":

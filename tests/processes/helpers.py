@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine.calendar import persian_digits
 from forms.context import ValidationContext
@@ -151,7 +152,8 @@ def send_message(name: str, correlation: dict, payload, *, by: Actor | None = No
 
 def instance(instance_id: int) -> ProcessInstance:
     with unit_of_work(write=False) as uow:
-        row = uow.session.get(ProcessInstance, instance_id)
+        # the whole row, serialized state included (a deferred column), readable after the session ends
+        row = uow.session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.state)])
         uow.session.expunge(row)
         return row
 

@@ -138,8 +138,21 @@ class InstanceSummarySchema(ma.Schema):
     status = fields.String(required=True)
 
 
+_SCHEMAS: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
+
+
 def _form_schema(page: Any) -> dict[str, Any] | None:
-    return json_schema(page.form, current_language()) if page.form is not None else None
+    """The form's JSON Schema, built once per form definition and language (``load_form`` returns the same
+    definition object until its file changes; a changed file is a new object, so a new entry)."""
+    if page.form is None:
+        return None
+    key = (id(page.form), current_language())
+    cached = _SCHEMAS.get(key)
+    if cached is None or cached[0] is not page.form:
+        if len(_SCHEMAS) > 512:
+            _SCHEMAS.clear()
+        cached = _SCHEMAS[key] = (page.form, json_schema(page.form, key[1]))
+    return cached[1]
 
 
 def _choices(page: Any) -> dict[str, list[dict[str, str]]]:

@@ -1,62 +1,103 @@
-"""The case list as CSV and XLSX, with headers and values in the user's language."""
+"""The case list as CSV and XLSX, with headers and values in the user's language, streamed row by row.
+
+Both writers take an iterator of case rows (``cases.iter_cases`` reads them from the
+database a batch at a time) and yield the file in pieces, so memory stays flat in
+the number of rows: CSV is encoded a chunk of lines at a time; XLSX is written by
+openpyxl's write-only workbook to a temporary file, which is then sent in blocks.
+"""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from ..i18n import current_language, jalali, stage_label
+from engine.calendar import TEHRAN, persian_digits, to_jalali
+
+from ..i18n import current_language, stage_label
 from ..reference import provinces
 from ..services.cases import CaseRow
 
+CSV_CHUNK = 500          # lines per piece of the CSV answer
+BLOCK = 256 * 1024       # bytes per piece of the XLSX answer
 
-def _table(rows: Iterable[CaseRow]) -> tuple[list[str], list[list[object]]]:
+
+def _header() -> list[str]:
+    return [_("Case"), _("Title"), _("Process"), _("Version"), _("Province"), _("Stage"), _("Status"),
+            _("Started"), _("Held by"), _("Due"), _("Overdue")]
+
+
+def _dates(fa: bool) -> Callable[[datetime | None], str]:
+    """``jalali(value, True)`` for many values: the language is read once and each calendar day converted once."""
+    days: dict[date, str] = {}
+
+    def text(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(TEHRAN)
+        day = local.date()
+        if day not in days:
+            days[day] = to_jalali(day) if fa else day.isoformat()
+        shown = f"{days[day]} {local:%H:%M}"
+        return persian_digits(shown) if fa else shown
+
+    return text
+
+
+def _lines(rows: Iterable[CaseRow]) -> Iterator[list[object]]:
     fa = current_language() == "fa"
+    jalali = _dates(fa)
     names = provinces()
-    header = [_("Case"), _("Title"), _("Process"), _("Version"), _("Province"), _("Stage"), _("Status"),
-              _("Started"), _("Held by"), _("Due"), _("Overdue")]
-    body = []
+    statuses = {"running": _("Running"), "completed": _("Completed"), "suspended": _("Suspended"),
+                "terminated": _("Terminated")}
+    stages: dict[str | None, str] = {}
+    yes, no = _("yes"), _("no")
     for row in rows:
         first = row.holders[0] if row.holders else None
         province = names.get(row.province) if row.province else None
-        body.append([
+        if row.stage not in stages:
+            stages[row.stage] = stage_label(row.stage)
+        yield [_cell(value) for value in (
             row.id, row.title or "", row.process_name, row.version,
-            (province.fa if fa else province.en) if province else "", stage_label(row.stage), _status(row.status),
-            jalali(row.started_at, True), ", ".join(h.assignee or h.role or "" for h in row.holders),
-            jalali(first.due_at, True) if first and first.due_at else "", _("yes") if row.overdue else _("no"),
-        ])
-    return header, body
+            (province.fa if fa else province.en) if province else "", stages[row.stage],
+            statuses.get(row.status, row.status),
+            jalali(row.started_at), ", ".join(h.assignee or h.role or "" for h in row.holders),
+            jalali(first.due_at if first else None), yes if row.overdue else no,
+        )]
 
 
-def _status(status: str) -> str:
-    return {"running": _("Running"), "completed": _("Completed"), "suspended": _("Suspended"),
-            "terminated": _("Terminated")}.get(status, status)
-
-
-def export_csv(rows: Iterable[CaseRow]) -> bytes:
-    header, body = _table(rows)
+def export_csv(rows: Iterable[CaseRow]) -> Iterator[bytes]:
+    """The CSV file in pieces; the first starts with a BOM, so spreadsheet programs read UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in line] for line in body])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes spreadsheet programs read UTF-8
+    out.write("\ufeff")
+    writer.writerow(_header())
+    for count, line in enumerate(_lines(rows), 1):
+        writer.writerow(line)
+        if count % CSV_CHUNK == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
-def export_xlsx(rows: Iterable[CaseRow]) -> bytes:
-    header, body = _table(rows)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Cases")[:31]
+def export_xlsx(rows: Iterable[CaseRow]) -> Iterator[bytes]:
+    """The XLSX file in pieces, built with openpyxl's write-only workbook (rows are not kept in memory)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Cases")[:31])
     sheet.sheet_view.rightToLeft = current_language() == "fa"
-    sheet.append(header)
-    for line in body:
-        sheet.append([_cell(value) for value in line])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.append(_header())
+    for line in _lines(rows):
+        sheet.append(line)
+    with tempfile.TemporaryFile() as file:
+        book.save(file)
+        file.seek(0)
+        while block := file.read(BLOCK):
+            yield block
 
 
 def _cell(value: object) -> object:

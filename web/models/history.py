@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,6 +14,8 @@ class Event(db.Model):
     """Who did what, when, with what data. Rows are only ever added."""
 
     __tablename__ = "event"
+    # the dashboard reads each case's stage changes in order (migration 0007)
+    __table_args__ = (Index("ix_event_action_instance_at", "action", "instance_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)

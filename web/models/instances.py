@@ -20,14 +20,23 @@ class ProcessInstance(db.Model):
     """
 
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_status_province", "status", "province"),)
+    __table_args__ = (
+        Index("ix_process_instance_status_province", "status", "province"),
+        # reports and the case list at scale (migration 0007)
+        Index("ix_process_instance_started_at", "started_at"),
+        Index("ix_process_instance_updated_at", "updated_at"),
+        Index("ix_process_instance_province_started", "province", "started_at"),
+        Index("ix_process_instance_process_started", "process_id", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
-    state: Mapped[str] = mapped_column(Text)
+    # the serialized workflow: deferred, so lists, reports and inboxes never read it; the paths that
+    # restore a workflow ask for it (``undefer``), anything else touching it loads it on first access
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     province: Mapped[str | None] = mapped_column(String(40))
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)

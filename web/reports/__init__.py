@@ -32,7 +32,7 @@ def dashboard_page():  # type: ignore[no-untyped-def]
     with unit_of_work(write=False) as uow:
         def build(chosen: dashboard.DashboardFilters) -> dashboard.Dashboard:
             return dashboard.build_dashboard(uow.session, current_actor(), current_runtime().clock, chosen,
-                                             stage_order=list(STAGES), firms_of=_firms)
+                                             stage_order=list(STAGES), firms_of=dashboard.FIRMS_COLUMN)
         try:
             dash = build(filters)
         except InvalidInput as exc:
@@ -79,12 +79,7 @@ def _card(*, default_period: bool = False) -> service_card.ServiceCard:
             uow.session, current_actor(), current_runtime().clock, language=current_language(),
             period_from=None if default_period else args.get("from") or None,
             period_to=None if default_period else args.get("to") or None,
-            province=args.get("province") or None, web_address=request.host_url, firms_of=_firms)
-
-
-def _firms(instance) -> int | None:  # type: ignore[no-untyped-def]
-    """The firms a case serves, as its process recorded them (None when it did not)."""
-    return instance.firms
+            province=args.get("province") or None, web_address=request.host_url, firms_of=dashboard.FIRMS_COLUMN)
 
 
 class MeasuredSchema(ma.Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import undefer
 
 from engine.clock import Clock
 
@@ -34,6 +35,7 @@ def _check(actor: Actor, reason: str | None) -> str:
 
 def _locked(uow: UnitOfWork, instance_id: int, actor: Actor) -> ProcessInstance:
     instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                  .options(undefer(ProcessInstance.state))
                                   .with_for_update().execution_options(populate_existing=True))
     if instance is None or not actor.sees_cases_in(instance.province):
         raise InstanceNotFound(f"no case {instance_id}")

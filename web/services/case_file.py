@@ -270,8 +270,8 @@ def display_names(session: Session, usernames: Iterable[Any]) -> dict[str, str]:
     wanted = sorted({u for u in usernames if isinstance(u, str) and u})
     if not wanted:
         return {}
-    return {u.username: u.display_name or u.username
-            for u in session.scalars(select(User).where(User.username.in_(wanted)))}
+    return {username: name or username for username, name in session.execute(
+        select(User.username, User.display_name).where(User.username.in_(wanted)))}
 
 
 def _by_stage(steps: list[CaseStep]) -> list[CaseStage]:

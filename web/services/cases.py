@@ -1,8 +1,10 @@
 """The supervisors' view of cases: every case in their scope, filtered, sorted, paginated, exported."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -28,7 +30,7 @@ SORTS = {
     "id": (ProcessInstance.id,),
 }
 MAX_PER_PAGE = 200
-MAX_EXPORT = 10_000
+EXPORT_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -100,21 +102,51 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Cloc
                paginate: bool = True) -> CasePage:
     """Cases in the actor's provinces (all for national roles) matching ``filters``.
 
+    Without ``paginate`` every matching case is returned: exports use ``iter_cases``, which streams them.
+
     :raise Forbidden: not a supervising role.
     :raise InvalidInput: a malformed filter (e.g. a date), naming the field.
     """
     require_supervisor(actor)
     now = clock.now()
-    query = _filtered(select(ProcessInstance), actor, filters, now)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = _filtered(select(*_LISTED), actor, filters, now)
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(ProcessInstance.id).subquery())) or 0
     query = query.order_by(*SORTS[filters.sort])
     if paginate:
         query = query.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
-    else:
-        query = query.limit(MAX_EXPORT)
-    instances = list(session.scalars(query))
+    instances = session.execute(query).all()
     return CasePage(_rows(session, instances, now), total, filters.page,
                     max(1, -(-total // filters.per_page)), filters.per_page)
+
+
+def check_filters(actor: Actor, filters: CaseFilters, clock: Clock) -> None:
+    """What ``iter_cases`` would raise, raised now (before a streamed answer has begun).
+
+    :raise Forbidden, InvalidInput:
+    """
+    require_supervisor(actor)
+    _filtered(select(ProcessInstance.id), actor, filters, clock.now())
+
+
+def iter_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Clock, *,
+               batch: int = EXPORT_BATCH) -> Iterator[CaseRow]:
+    """Every case matching ``filters`` in the list's order, read from the database ``batch`` rows at a time
+    (a server-side cursor on PostgreSQL), so memory stays flat however many cases there are.
+
+    :raise Forbidden, InvalidInput: (when iteration begins; call ``check_filters`` first to fail early).
+    """
+    require_supervisor(actor)
+    now = clock.now()
+    query = _filtered(select(*_LISTED), actor, filters, now).order_by(*SORTS[filters.sort])
+    result = session.execute(query.execution_options(yield_per=batch, stream_results=True))
+    for part in result.partitions():
+        yield from _rows(session, part, now)
+
+
+# the columns a case row shows (never the serialized state)
+_LISTED = (ProcessInstance.id, ProcessInstance.title, ProcessInstance.process_id, ProcessInstance.version_id,
+           ProcessInstance.province, ProcessInstance.stage, ProcessInstance.status, ProcessInstance.started_at,
+           ProcessInstance.updated_at, ProcessInstance.completed_at, ProcessInstance.last_error)
 
 
 def _filtered(query, actor: Actor, filters: CaseFilters, now: datetime):  # type: ignore[no-untyped-def]
@@ -173,18 +205,22 @@ def _tehran_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), TEHRAN)
 
 
-def _rows(session: Session, instances: list[ProcessInstance], now: datetime) -> list[CaseRow]:
+def _rows(session: Session, instances: Sequence[Any], now: datetime) -> list[CaseRow]:
     if not instances:
         return []
     ids = [i.id for i in instances]
     holders: dict[int, list[Holder]] = {}
-    for task in session.scalars(select(TaskRecord).where(TaskRecord.instance_id.in_(ids), TaskRecord.status == "open")
+    for task in session.execute(select(TaskRecord.id, TaskRecord.instance_id, TaskRecord.name, TaskRecord.role,
+                                       TaskRecord.assignee, TaskRecord.due_at)
+                                .where(TaskRecord.instance_id.in_(ids), TaskRecord.status == "open")
                                 .order_by(TaskRecord.due_at)):
         holders.setdefault(task.instance_id, []).append(Holder(
             task.id, task.name, task.role, task.assignee, task.due_at,
             task.due_at is not None and task.due_at < now, task.name_en))
-    names = {(d.version_id, d.process_id): (d.name, d.name_en) for d in session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
+    names = {(version, process): (name, name_en) for version, process, name, name_en in session.execute(
+        select(ProcessDefinition.version_id, ProcessDefinition.process_id, ProcessDefinition.name,
+               ProcessDefinition.name_en)
+        .where(ProcessDefinition.version_id.in_({i.version_id for i in instances})))}
     return [CaseRow(i.id, i.title, i.process_id, names.get((i.version_id, i.process_id), (i.process_id,))[0],
                     i.version_id, i.province, i.stage, i.status, i.started_at, i.updated_at, i.completed_at,
                     holders.get(i.id, []), i.last_error, names.get((i.version_id, i.process_id), (None, None))[1])

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.calendar import TEHRAN, from_jalali, latin_digits, to_jalali
@@ -21,10 +21,12 @@ from engine.clock import Clock
 
 from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
 from .actors import Actor
+from .aggregates import bucket, days_between, later, moment, quantiles
 from .cases import STATUSES, has_failed_step, require_supervisor
 from .errors import InvalidInput
 
-FirmsOf = Callable[[ProcessInstance], "int | None"]
+FirmsOf = Callable[[Any], "int | None"]   # a case row (id, started_at, firms) -> its firm count, or None
+FIRMS_COLUMN = object()  # firms_of: the firm counts the cases recorded (``process_instance.firms``), summed in SQL
 MAX_MONTHS = 120
 DEFAULT_MONTHS = 12
 _MONTH = re.compile(r"\s*(\d{4})[/-](\d{1,2})(?:[/-]\d{1,2})?\s*")
@@ -107,19 +109,6 @@ class MonthRow:
     cases: int
     firms: int | None          # None: no case started that month has a known firm count
     cases_without_firms: int
-
-
-@dataclass(frozen=True)
-class Stay:
-    instance_id: int
-    stage: str
-    start: datetime
-    end: datetime
-    current: bool  # still in this stage now
-
-    @property
-    def days(self) -> float:
-        return (self.end - self.start).total_seconds() / 86400
 
 
 @dataclass(frozen=True)
@@ -209,40 +198,47 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def stage_stays(instances: Iterable[ProcessInstance], changes: Iterable[Event], now: datetime) -> list[Stay]:
-    """Each stay of each instance in a stage, from its ``stage_changed`` events.
+def stage_stays(session: Session, cases: Callable[[Any], Any], now: datetime, period: Period | None = None) -> Any:
+    """Each stay of each case in a stage, from its ``stage_changed`` events: a subquery (stage, start, end).
 
     A stay lasts from the event that entered the stage to the next stage change;
     the last one to the case's completion (or termination), or to ``now`` while
     it runs or is suspended. A stage the case was in before its first recorded
-    change counts from the case's start.
+    change counts from the case's start. ``cases`` narrows a query joined to
+    ``process_instance`` to the cases counted; with a ``period``, only cases that
+    existed during it are read (their stays are the only ones that can overlap it).
     """
-    by_instance: dict[int, list[Event]] = defaultdict(list)
-    for event in changes:
-        if event.instance_id is not None:
-            by_instance[event.instance_id].append(event)
-    stays = []
-    for instance in instances:
-        events = sorted(by_instance.get(instance.id, []), key=lambda e: (e.at, e.id))
-        if not events:
-            continue
-        finished = instance.completed_at if instance.status in ("completed", "terminated") else None
-        entered = [((events[0].data or {}).get("from"), instance.started_at)]
-        entered += [((e.data or {}).get("to"), e.at) for e in events]
-        for index, (stage, start) in enumerate(entered):
-            last = index == len(entered) - 1
-            end = (finished or now) if last else entered[index + 1][1]
-            if stage:
-                stays.append(Stay(instance.id, stage, start, max(end, start), last and finished is None))
-    return stays
+    order = (Event.at, Event.id)
+    finished = case((ProcessInstance.status.in_(("completed", "terminated")), ProcessInstance.completed_at),
+                    else_=None)
+    alive = () if period is None else (
+        ProcessInstance.started_at < period.end,
+        or_(ProcessInstance.status.notin_(("completed", "terminated")), ProcessInstance.completed_at.is_(None),
+            ProcessInstance.completed_at >= period.start))
+    changes = cases(
+        select(Event.data["from"].as_string().label("src"), Event.data["to"].as_string().label("dst"),
+               Event.at.label("at"), ProcessInstance.started_at.label("started"),
+               func.coalesce(finished, moment(now)).label("finished"),
+               func.row_number().over(partition_by=Event.instance_id, order_by=order).label("rn"),
+               func.lead(Event.at).over(partition_by=Event.instance_id, order_by=order).label("next_at"))
+        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .where(Event.action == "stage_changed", *alive)).subquery()
+    before_first = select(changes.c.src.label("stage"), changes.c.started.label("start"),
+                          later(session, changes.c.at, changes.c.started).label("end")).where(changes.c.rn == 1)
+    entered = select(changes.c.dst.label("stage"), changes.c.at.label("start"),
+                     later(session, func.coalesce(changes.c.next_at, changes.c.finished), changes.c.at).label("end"))
+    return union_all(before_first, entered).subquery()
 
 
 def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: DashboardFilters, *,
-                    stage_order: Sequence[str] = (), firms_of: FirmsOf | None = None) -> Dashboard:
+                    stage_order: Sequence[str] = (), firms_of: FirmsOf | object | None = None) -> Dashboard:
     """Every figure of the dashboard for the cases in the actor's scope, narrowed by ``filters``.
 
-    ``firms_of(instance)`` gives the number of firms a case serves, or None when
-    unknown; without it the firms series is left out.
+    Every figure is an aggregate computed by the database: a fixed number of
+    queries, whatever the number of cases, and no serialized state read.
+    ``firms_of`` is ``FIRMS_COLUMN`` for the firms each case recorded (``firms``),
+    a function giving a case's firm count (or None), or None to leave the firms
+    series out.
 
     :raise Forbidden: not a supervising role.
     :raise InvalidInput: a malformed period.
@@ -273,26 +269,22 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     by_province = [ProvinceRow(p, counts[p]) for p in sorted(counts, key=lambda p: p or "")]
     totals = {status: sum(row.by_status.get(status, 0) for row in by_province) for status in STATUSES}
 
-    tasks = cases(select(TaskRecord.role, TaskRecord.due_at)
-                  .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-                  .where(TaskRecord.status == "open", ProcessInstance.status == "running"))
-    per_role: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    for role, due_at in session.execute(tasks):
-        per_role[role][1] += 1
-        per_role[role][0] += int(due_at is not None and due_at < now)
-    overdue_by_role = sorted((RoleOverdue(role, late, total) for role, (late, total) in per_role.items()),
+    late = case((TaskRecord.due_at < moment(now), 1), else_=0)
+    per_role = session.execute(cases(select(TaskRecord.role, func.sum(late), func.count(TaskRecord.id))
+                                     .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+                                     .where(TaskRecord.status == "open", ProcessInstance.status == "running")
+                                     .group_by(TaskRecord.role)))
+    overdue_by_role = sorted((RoleOverdue(role, int(overdue or 0), total) for role, overdue, total in per_role),
                              key=lambda r: (-r.overdue, r.role or ""))
 
-    staged = list(session.scalars(cases(select(ProcessInstance).where(
-        ProcessInstance.id.in_(select(Event.instance_id).where(Event.action == "stage_changed"))))))
-    changes = session.scalars(cases(select(Event).join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-                                    .where(Event.action == "stage_changed")))
-    stays = [s for s in stage_stays(staged, changes, now) if s.start < period.end and s.end >= period.start]
-    stage_times = _stage_times(stays, stage_key)
+    stays = stage_stays(session, cases, now, period)
+    in_period = (select(stays.c.stage.label("grp"), days_between(session, stays.c.start, stays.c.end).label("value"))
+                 .where(stays.c.stage.is_not(None), stays.c.stage != "",
+                        stays.c.start < moment(period.end), stays.c.end >= moment(period.start))).subquery()
+    stage_times = [StageTime(stage, stays_count, mean, p90) for stage, (stays_count, mean, p90) in
+                   sorted(quantiles(session, in_period, 0.9).items(), key=lambda item: stage_key(item[0]))]
 
-    started = list(session.scalars(cases(select(ProcessInstance).where(
-        ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end))))
-    months = monthly(started, period, firms_of)
+    months = monthly(session, cases, period, firms_of)
     failed_steps = session.scalar(cases(select(func.count(ProcessInstance.id)).where(
         ProcessInstance.status == "running", has_failed_step()))) or 0
     return Dashboard(filters, period, provinces, now, running_by_stage, by_province, totals, overdue_by_role,
@@ -300,28 +292,40 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
                      failed_steps)
 
 
-def monthly(instances: Iterable[ProcessInstance], period: Period, firms_of: FirmsOf | None) -> list[MonthRow]:
-    """Cases started in each month of the period, and the firms they serve where known."""
-    cases: dict[Month, int] = defaultdict(int)
-    firms: dict[Month, int] = {}
-    unknown: dict[Month, int] = defaultdict(int)
-    for instance in instances:
-        month = month_of(instance.started_at)
-        cases[month] += 1
-        count = firms_of(instance) if firms_of else None
-        if count is None:
-            unknown[month] += 1
-        else:
-            firms[month] = firms.get(month, 0) + count
-    return [MonthRow(m, cases[m], firms.get(m), unknown[m]) for m in period.months]
+def monthly(session: Session, cases: Callable[[Any], Any], period: Period,
+            firms_of: FirmsOf | object | None) -> list[MonthRow]:
+    """Cases started in each month of the period, and the firms they serve where known.
 
-
-def _stage_times(stays: list[Stay], stage_key: Callable[[str | None], tuple[int, str]]) -> list[StageTime]:
-    days: dict[str, list[float]] = defaultdict(list)
-    for stay in stays:
-        days[stay.stage].append(stay.days)
-    return [StageTime(stage, len(values), sum(values) / len(values), percentile(values, 0.9))
-            for stage, values in sorted(days.items(), key=lambda item: stage_key(item[0]))]
+    With ``FIRMS_COLUMN`` (or no firms) one grouped query; with a function, the
+    started cases' id, start and firms columns are read (never a whole row).
+    """
+    started = (ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end)
+    months = period.months
+    if firms_of is not None and firms_of is not FIRMS_COLUMN:
+        count: dict[Month, int] = defaultdict(int)
+        firms: dict[Month, int] = {}
+        unknown: dict[Month, int] = defaultdict(int)
+        for row in session.execute(cases(select(ProcessInstance.id, ProcessInstance.started_at,
+                                                ProcessInstance.firms).where(*started))):
+            month = month_of(row.started_at)
+            count[month] += 1
+            number = firms_of(row)  # type: ignore[operator]
+            if number is None:
+                unknown[month] += 1
+            else:
+                firms[month] = firms.get(month, 0) + number
+        return [MonthRow(m, count[m], firms.get(m), unknown[m]) for m in months]
+    index = bucket(ProcessInstance.started_at, [month_start(m) for m in months] + [period.end])
+    known = firms_of is FIRMS_COLUMN
+    firm_count = ProcessInstance.firms if known else literal(None, Integer)
+    rows = {i: (n, total, n - with_firms) for i, n, total, with_firms in session.execute(cases(
+        select(index, func.count(ProcessInstance.id), func.sum(firm_count), func.count(firm_count))
+        .where(*started).group_by(index)))}
+    out = []
+    for i, month in enumerate(months):
+        n, total, without = rows.get(i, (0, None, 0))
+        out.append(MonthRow(month, n, None if total is None else int(total), without))
+    return out
 
 
 def process_names(session: Session) -> list[tuple[str, str]]:

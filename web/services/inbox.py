@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import Session, defer
 
 from engine.clock import Clock
 
@@ -96,7 +97,10 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
     if errors:
         raise InvalidInput("invalid inbox filters", errors)
     now = clock.now()
-    query = (select(TaskRecord, ProcessInstance, ProcessDefinition.name, ProcessDefinition.name_en)
+    # only the columns a row shows: never the instance's serialized state nor the task's submitted data
+    query = (select(TaskRecord, ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.title,
+                    ProcessInstance.stage, ProcessDefinition.name, ProcessDefinition.name_en)
+             .options(defer(TaskRecord.data))
              .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
              .outerjoin(ProcessDefinition, and_(ProcessDefinition.version_id == ProcessInstance.version_id,
                                                 ProcessDefinition.process_id == TaskRecord.process_id)))
@@ -121,25 +125,34 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
         if needle.isascii() and needle.isdigit() and len(needle) <= 10 and int(needle) <= MAX_ID:
             conditions.append(ProcessInstance.id == int(needle))
         query = query.where(or_(*conditions))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(TaskRecord.id).subquery())) or 0
     order = SORTS[filters.sort] if filters.tab == "open" else (TaskRecord.completed_at.desc(),)
     rows = session.execute(query.order_by(*order).limit(filters.per_page)
                            .offset((filters.page - 1) * filters.per_page)).all()
     pages = max(1, -(-total // filters.per_page))
-    return InboxPage([_row(task, instance, name, now, name_en) for task, instance, name, name_en in rows], total,
+    return InboxPage([_row(task, _Case(*case), name, now, name_en) for task, *case, name, name_en in rows], total,
                      filters.page,
                      pages, filters.per_page)
 
 
 def counts(session: Session, actor: Actor, clock: Clock) -> dict[str, int]:
     """Open and overdue task counts for the navigation bar."""
-    base = (select(func.count(TaskRecord.id)).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-            .where(visible_open_tasks(actor)))
-    return {"open": session.scalar(base) or 0,
-            "overdue": session.scalar(base.where(TaskRecord.due_at < clock.now())) or 0}
+    late = case((TaskRecord.due_at < clock.now(), 1), else_=0)
+    total, overdue = session.execute(
+        select(func.count(TaskRecord.id), func.sum(late))
+        .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+        .where(visible_open_tasks(actor))).one()   # one query for both, on every page
+    return {"open": total or 0, "overdue": int(overdue or 0)}
 
 
-def _row(task: TaskRecord, instance: ProcessInstance, process_name: str | None, now: datetime,
+class _Case(NamedTuple):
+    id: int
+    process_id: str
+    title: str | None
+    stage: str | None
+
+
+def _row(task: TaskRecord, instance: _Case, process_name: str | None, now: datetime,
          process_name_en: str | None = None) -> InboxRow:
     return InboxRow(
         task_id=task.id, name=task.name, element_id=task.element_id, form_id=task.form_id, role=task.role,

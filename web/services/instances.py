@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 
@@ -182,7 +182,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
     found = uow.session.execute(
         select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-        .where(TaskRecord.id == str(task_id)).with_for_update()
+        .where(TaskRecord.id == str(task_id)).options(undefer(ProcessInstance.state)).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
     if found is None or not actor.sees_cases_in(found[0].province):
         raise TaskNotFound(f"no task {task_id}")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 
 from ..models import MessageWait, ProcessDefinition, ProcessInstance, ProcessVersion, TaskRecord
@@ -71,6 +71,7 @@ def deliver(session: Session, instance: ProcessInstance, name: str, payload: Any
             now: datetime, actor: str | None, depth: int = 0) -> list[TaskRecord]:
     """Deliver a message to one instance (its row is locked first) and settle it."""
     instance = session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance.id)
+                              .options(undefer(ProcessInstance.state))
                               .with_for_update().execution_options(populate_existing=True))
     workflow = restore_workflow(runtime, instance)
     with engine_errors():

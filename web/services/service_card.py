@@ -14,13 +14,12 @@ actor's scope:
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -28,7 +27,8 @@ from engine.clock import Clock
 from ..models import ProcessInstance
 from .actors import Actor
 from .cases import require_supervisor
-from .dashboard import FirmsOf, Period, in_scope, parse_period, scope
+from .aggregates import days_between, moment, quantiles
+from .dashboard import FIRMS_COLUMN, FirmsOf, Period, in_scope, parse_period, scope
 from .inquiries.form_two import form_two_rows
 from .permits.form_one import form_one_rows
 
@@ -123,7 +123,7 @@ def declared() -> dict[str, Any]:
 
 def build_service_card(session: Session, actor: Actor, clock: Clock, *, language: str,
                        period_from: str | None = None, period_to: str | None = None, province: str | None = None,
-                       web_address: str | None = None, firms_of: FirmsOf | None = None) -> ServiceCard:
+                       web_address: str | None = None, firms_of: FirmsOf | object | None = None) -> ServiceCard:
     """The card in ``language`` ("fa" or "en") with figures measured over the chosen months (default: the last 12).
 
     :raise Forbidden: not a supervising role.
@@ -150,33 +150,49 @@ def _filled(session: Session, form: CardForm, lang: str, period: Period, provinc
 
 
 def measure(session: Session, clock: Clock, *, period: Period, provinces: list[str] | None,
-            web_address: str | None = None, firms_of: FirmsOf | None = None) -> Measured:
-    """The figures the card asks for, from the cases of ``provinces`` (None: all)."""
+            web_address: str | None = None, firms_of: FirmsOf | object | None = None) -> Measured:
+    """The figures the card asks for, from the cases of ``provinces`` (None: all), aggregated by the database.
+
+    ``firms_of``: ``FIRMS_COLUMN`` for the firms the cases recorded, a function of a
+    case row (id, started_at, firms), or None for no firm counts.
+    """
     now = clock.now()
 
-    def instances(process_id: str, *conditions: Any) -> list[ProcessInstance]:
-        query = select(ProcessInstance).where(ProcessInstance.process_id == process_id, *conditions)
-        return list(session.scalars(in_scope(query, provinces)))
+    def of(process_id: str, *columns: Any) -> Any:
+        return in_scope(select(*columns).where(ProcessInstance.process_id == process_id), provinces)
 
     in_period = (ProcessInstance.started_at >= period.start, ProcessInstance.started_at < period.end)
-    started = instances(CASE_PROCESS, *in_period)
-    firms = [n for n in (firms_of(i) for i in started) if n is not None] if firms_of else []
-    basis = "firms" if firms else "cases"
-    total = sum(firms) if firms else len(started)
+    if firms_of is None or firms_of is FIRMS_COLUMN:
+        started, total_firms, with_firms = session.execute(of(
+            CASE_PROCESS, func.count(ProcessInstance.id), func.sum(ProcessInstance.firms),
+            func.count(ProcessInstance.firms)).where(*in_period)).one()
+        if firms_of is None:
+            total_firms, with_firms = None, 0
+    else:
+        rows = session.execute(of(CASE_PROCESS, ProcessInstance.id, ProcessInstance.started_at,
+                                  ProcessInstance.firms).where(*in_period)).all()
+        firms = [n for n in (firms_of(row) for row in rows) if n is not None]  # type: ignore[operator]
+        started, total_firms, with_firms = len(rows), sum(firms), len(firms)
+    basis = "firms" if with_firms else "cases"
+    total = int(total_firms or 0) if with_firms else started
 
-    completed = instances(CASE_PROCESS, ProcessInstance.status == "completed",
-                          ProcessInstance.completed_at >= period.start, ProcessInstance.completed_at < period.end)
-    durations = [_days(i.completed_at - i.started_at) for i in completed if i.completed_at]
-    running = [_days(now - i.started_at) for i in instances(CASE_PROCESS, ProcessInstance.status == "running")]
-    rounds = len(instances(ROUND_PROCESS, *in_period))
+    durations = of(CASE_PROCESS, literal(1).label("grp"),
+                   days_between(session, ProcessInstance.started_at, ProcessInstance.completed_at).label("value")
+                   ).where(ProcessInstance.status == "completed", ProcessInstance.completed_at >= period.start,
+                           ProcessInstance.completed_at < period.end).subquery()
+    completed, mean, median = quantiles(session, durations, 0.5).get(1, (0, None, None))
+    ran = days_between(session, ProcessInstance.started_at, moment(now))
+    running, running_mean, running_longest = session.execute(of(
+        CASE_PROCESS, func.count(ProcessInstance.id), func.avg(ran), func.max(ran))
+        .where(ProcessInstance.status == "running")).one()
+    rounds = session.scalar(of(ROUND_PROCESS, func.count(ProcessInstance.id)).where(*in_period)) or 0
     stages = [s["key"] for s in declared()["access"]["stages"] if s["electronic_now"]]
     return Measured(
         period=period, provinces=provinces, recipients_basis=basis, recipients_total=total,
-        recipients_per_month=total / period.length, cases_started=len(started), cases_with_firms=len(firms),
-        completed_cases=len(durations), mean_days=statistics.fmean(durations) if durations else None,
-        median_days=statistics.median(durations) if durations else None, running_cases=len(running),
-        running_mean_days=statistics.fmean(running) if running else None,
-        running_longest_days=max(running) if running else None, rounds_started=rounds,
+        recipients_per_month=total / period.length, cases_started=started, cases_with_firms=with_firms,
+        completed_cases=completed, mean_days=mean, median_days=median, running_cases=running,
+        running_mean_days=None if running_mean is None else float(running_mean),
+        running_longest_days=None if running_longest is None else float(running_longest), rounds_started=rounds,
         rounds_per_year=rounds * 12 / period.length, system_name=SYSTEM_NAME, web_address=web_address,
         electronic_stages=stages)
 
@@ -205,7 +221,3 @@ def localize(card: dict[str, Any], measured: Measured, language: str) -> Service
 
 def years(days: float) -> float:
     return days / DAYS_PER_YEAR
-
-
-def _days(delta: Any) -> float:
-    return float(delta.total_seconds()) / 86400

@@ -16,6 +16,7 @@ from typing import Callable, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import undefer
 
 from engine.clock import Clock
 
@@ -92,7 +93,8 @@ def fire_claimed(claim: TimerClaim, *, uow_factory: UowFactory, runtime: Runtime
 def _fire_case(instance_id: int, *, uow_factory: UowFactory, runtime: Runtime, clock: Clock) -> list[str]:
     with uow_factory() as uow:
         instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                      .with_for_update().execution_options(populate_existing=True))
+                                      .options(undefer(ProcessInstance.state)).with_for_update()
+                                      .execution_options(populate_existing=True))
         if instance is None or instance.status != "running":
             return []
         workflow = restore_workflow(runtime, instance)
