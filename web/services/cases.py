@@ -211,7 +211,7 @@ def _rows(session: Session, instances: Sequence[Any], now: datetime) -> list[Cas
     ids = [i.id for i in instances]
     holders: dict[int, list[Holder]] = {}
     for task in session.execute(select(TaskRecord.id, TaskRecord.instance_id, TaskRecord.name, TaskRecord.role,
-                                       TaskRecord.assignee, TaskRecord.due_at)
+                                       TaskRecord.assignee, TaskRecord.due_at, TaskRecord.name_en)
                                 .where(TaskRecord.instance_id.in_(ids), TaskRecord.status == "open")
                                 .order_by(TaskRecord.due_at)):
         holders.setdefault(task.instance_id, []).append(Holder(
