@@ -112,3 +112,15 @@ def test_the_service_card_fills_form_1_from_the_register(ctx, clock):
     assert any("none decided" in cell or "تصمیمی" in cell for cell in renewal)
     page = client.get("/service-card").get_data(as_text=True)
     assert 'data-section="form-1"' in page and issue[1] in page
+
+
+def test_a_change_of_a_permit_that_is_not_in_the_register_is_refused_at_the_case_key(ctx):
+    from web.services.errors import InvalidInput
+
+    issued_case()
+    with pytest.raises(InvalidInput) as refused:
+        start("permit_change", {"case_key": "tehran-1405-XX-99", "change_type": "cancellation",
+                                "change_reason": "اشتباه"}, actor=EXPERT)
+    assert "case_key" in refused.value.errors
+    [permit], requests = register()
+    assert permit.status == "active" and [r.type for r in requests] == ["issue"]

@@ -14,7 +14,11 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask import has_request_context
+from flask_babel import lazy_gettext as _l
+
 from ...models import Event, Permit, PermitRequest, ProcessInstance, TaskRecord
+from ..errors import InvalidInput
 from .kinds import DEFAULT_KIND, add_months, permit_kinds
 
 
@@ -35,7 +39,17 @@ def record_permit_task(session: Session, instance: ProcessInstance, task: TaskRe
 
 
 def record_permit_state(session: Session, instance: ProcessInstance, facts: Mapping[str, Any], now: datetime) -> None:
-    """A permit that arrived by message (no user task): registered once, when the case records it."""
+    """A permit that arrived by message (no user task): registered once, when the case records it.
+
+    A permit change must name a case that holds a permit in its province.
+
+    :raise InvalidInput: at ``case_key`` for a change of a permit that is not in the register.
+    """
+    if instance.process_id == "permit_change" and _permit_of(session, instance, facts) is None:
+        key = str(facts.get("case_key") or "")[:120]
+        message = _l("No case with this key holds a permit in this province.")
+        raise InvalidInput(f"no permit of case {key!r} in the register",
+                           {"case_key": [str(message) if has_request_context() else message._args[0]]})
     if facts.get("permit_source") == "message" and facts.get("permit_status") == "issued" and \
             session.scalar(select(Permit.id).where(Permit.case_id == instance.id)) is None:
         _issued(session, instance, facts, facts, now, actor=None)
