@@ -122,3 +122,14 @@ def load_form(form_id: str, directory: Path | None = None) -> FormDefinition:
     with _cache_lock:
         _cache[path] = (stamp, form)
     return form
+
+
+def form_or_none(form_id: str | None, directory: Path | None = None) -> FormDefinition | None:
+    """The definition of ``form_id``, or None when there is no id or its definition does not load
+    (pages still show a task whose form was removed or broken; submissions then check nothing)."""
+    if not form_id:
+        return None
+    try:
+        return load_form(form_id, directory)
+    except FormError:
+        return None

@@ -19,7 +19,7 @@ from .config import ConfigError
 from .models import TaskRecord
 from .reference import provinces, roles
 from .runtime import current_runtime
-from .services import auth, closures, deployment, instances, messages, starting, task_page, timers, users
+from .services import auth, closures, deployment, messages, starting, task_page, timers, users
 from .services.actors import SYSTEM, Actor
 from .services.errors import DeploymentRefused, ServiceError
 from .services.letters.kinds import check_letters

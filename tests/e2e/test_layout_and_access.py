@@ -4,7 +4,6 @@ wide records field completed with the keyboard alone."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Callable
 
 import pytest

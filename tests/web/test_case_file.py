@@ -8,7 +8,6 @@ from forms.loader import load_form
 from tests.processes.helpers import CANDIDATES, actor, data, deploy_processes, do, one, start_round
 from web import unit_of_work
 from web.runtime import current_runtime
-from web.services import case_file as case_files
 from web.services.task_page import load_task_page
 
 from .api_helpers import api, bearer

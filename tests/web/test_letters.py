@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engine.calendar import persian_digits, to_jalali
-from tests.processes.helpers import FEASIBILITY, do, open_case, to_diagnostic, to_permit
+from tests.processes.helpers import FEASIBILITY, open_case, to_diagnostic, to_permit
 from web import unit_of_work
 from web.models import Letter, ProcessInstance
 from web.runtime import current_runtime

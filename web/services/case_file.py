@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.display import ShownField, shown_submission
-from forms.loader import load_form
-from forms.model import FormDefinition, FormError
+from forms.loader import form_or_none
+from forms.model import FormDefinition
 
 from ..models import Attachment, Event, Letter, ProcessDefinition, ProcessInstance, TaskRecord, User
 from .actors import Actor
@@ -110,14 +110,6 @@ class CaseFile:
     def steps(self) -> list[CaseStep]:
         return [step for stage in self.stages for step in stage.steps]
 
-
-def form_or_none(form_id: str | None) -> FormDefinition | None:
-    if not form_id:
-        return None
-    try:
-        return load_form(form_id)
-    except FormError:
-        return None
 
 
 def build_case_file(session: Session, actor: Actor, instance: ProcessInstance, locale: str, *,

@@ -7,8 +7,8 @@ from typing import Any, Mapping
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from forms.loader import load_form
-from forms.model import FormDefinition, FormError
+from forms.loader import form_or_none
+from forms.model import FormDefinition
 
 from ..models import ProcessDefinition
 from ..runtime import Runtime
@@ -37,7 +37,7 @@ def start_options(session: Session, actor: Actor) -> list[StartOption]:
     rows = session.scalars(
         newest_definitions().where(ProcessDefinition.manual_start.is_(True), ProcessDefinition.start_form.is_not(None))
         .order_by(ProcessDefinition.name))
-    return [StartOption(d.process_id, d.name, _form(d.start_form), d.name_en) for d in rows
+    return [StartOption(d.process_id, d.name, form_or_none(d.start_form), d.name_en) for d in rows
             if actor.system or d.starter_role is None or d.starter_role in actor.roles
             or (d.one_case_per and REPEAT_ROLE in actor.roles)]
 
@@ -64,7 +64,7 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
     """
     with uow:
         if any_process:
-            form = _form(latest_definition(uow.session, process_id).start_form)
+            form = form_or_none(latest_definition(uow.session, process_id).start_form)
         else:
             form = start_option(uow.session, actor, process_id).form
         errors: dict[str, list[str]] = {}
@@ -86,8 +86,3 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
                           repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
 
 
-def _form(form_id: str | None) -> FormDefinition | None:
-    try:
-        return load_form(form_id) if form_id else None
-    except FormError:
-        return None

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from forms.context import ValidationContext, case_options
-from forms.loader import load_form
+from forms.loader import form_or_none
 from forms.marshmallow_schema import validate_submission
-from forms.model import FormDefinition, FormError
+from forms.model import FormDefinition
 
 from ..models import TaskRecord, User, UserProvince, UserRole
 from ..reference import roles
@@ -63,20 +63,11 @@ def task_check(raw: Mapping[str, Any], *, locale: str, clock: Clock) -> Check:
     """The check ``complete_task`` runs on the live case data before completing (see ``instances.Check``)."""
 
     def check(session: Session, row: TaskRecord, case: Mapping[str, Any]) -> dict[str, Any]:
-        return check_submission(form_of(row.form_id), raw, validation_context(session, row.province, case, clock),
+        return check_submission(form_or_none(row.form_id), raw, validation_context(session, row.province, case, clock),
                                 locale)
 
     return check
 
-
-def form_of(form_id: str | None) -> FormDefinition | None:
-    """The definition of ``form_id``, or None (no form, or a definition that does not load)."""
-    if not form_id:
-        return None
-    try:
-        return load_form(form_id)
-    except FormError:
-        return None
 
 
 def field_options(session: Session, form: FormDefinition | None, province: str | None, case: Mapping[str, Any],

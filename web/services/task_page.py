@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import EngineError
-from forms.loader import load_form
-from forms.model import FormDefinition, FormError
+from forms.loader import form_or_none
+from forms.model import FormDefinition
 
 from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
 from ..runtime import Runtime
@@ -109,7 +109,7 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
     instance = session.get(ProcessInstance, task.instance_id) if task else None
     if task is None or instance is None or not may_see_case(session, actor, instance):
         raise TaskNotFound(f"no task {task_id}")
-    return task, _form(task.form_id)
+    return task, form_or_none(task.form_id)
 
 
 def render_instructions(runtime: Runtime, template: str | None, data: Mapping[str, Any]) -> str | None:
@@ -172,11 +172,3 @@ def add_comment(task_id: str, text: str, *, actor: Actor, uow: UnitOfWork, clock
                                 at=clock.now()))
         uow.commit()
 
-
-def _form(form_id: str | None) -> FormDefinition | None:
-    if not form_id:
-        return None
-    try:
-        return load_form(form_id)
-    except FormError:
-        return None
