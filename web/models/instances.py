@@ -55,7 +55,7 @@ class ProcessInstance(db.Model):
     # "<process>|<province>|<value>..." for processes that allow one case per such key (start event property
     # ``one_case_per``), while the case runs or after it completed; cleared when it is terminated. Unique, so
     # two concurrent starts cannot both succeed.
-    unique_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    unique_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
 
