@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -34,6 +34,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():   # the CLI, the worker: Persian, the service's first language
+        return DEFAULT_LANGUAGE
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -14,7 +14,8 @@ from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 from .cases import SUPERVISING_ROLES
-from .case_file import CaseFile, build_case_file, display_names
+from .case_file import CaseFile, build_case_file
+from .case_history import case_history
 from .engine_calls import restore_workflow
 from .errors import InstanceNotFound
 from .version_files import bpmn_trees
@@ -28,7 +29,6 @@ class CaseView:
     process_name: str
     diagram: str | None                  # the BPMN file that defines the case's process
     element_states: dict[str, str]       # element id -> completed | active | waiting
-    data: dict[str, Any]
     open_tasks: list[TaskRecord] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)
@@ -53,25 +53,21 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
     if instance is None or not may_see_case(session, actor, instance):
         raise InstanceNotFound(f"no case {instance_id}")
     states = {element: "completed" for element in instance.visited or []}
-    data: dict[str, Any] = {}
-    if instance.state:
+    if instance.state and instance.status in ("running", "suspended"):   # where it is now, from the live state
         workflow = restore_workflow(runtime, instance)
-        data = runtime.engine.current_data(workflow)
-        if instance.status in ("running", "suspended"):
-            states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
+        states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
     definition = session.scalar(select(ProcessDefinition).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
-    history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
-    tasks = session.execute(select(TaskRecord.id, TaskRecord.name).where(TaskRecord.instance_id == instance.id))
+    history = case_history(session, instance.id)
     return CaseView(
         instance=instance, process_name=definition.name if definition else instance.process_id,
         process_name_en=definition.name_en if definition else None,
         diagram=diagram_of(session.get(ProcessVersion, instance.version_id), instance.process_id),
-        element_states=states, data=data,
+        element_states=states,
         open_tasks=list(session.scalars(select(TaskRecord).where(TaskRecord.instance_id == instance.id,
                                                                  TaskRecord.status == "open"))),
         timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
-        history=history,
+        history=history.events,
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
         parent=session.get(ProcessInstance, instance.parent_id) if instance.parent_id else None,
@@ -80,8 +76,8 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                            .order_by(JointAction.plan_year, JointAction.id))),
         meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
                                       .order_by(Meeting.id))),
-        case_file=build_case_file(session, actor, instance, locale), task_names=dict(tasks.tuples().all()),
-        people=display_names(session, {e.actor for e in history} | {(e.data or {}).get("to") for e in history}))
+        case_file=build_case_file(session, actor, instance, locale), task_names=history.task_names,
+        people=history.people)
 
 
 def case_data(session: Session, runtime: Runtime, actor: Actor, instance_id: int) -> dict[str, Any]:

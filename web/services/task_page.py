@@ -18,7 +18,8 @@ from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInsta
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
-from .case_file import CaseFile, build_case_file, context_of, display_names
+from .case_file import CaseFile, build_case_file, context_of
+from .case_history import case_history
 from .errors import InvalidInput, TaskNotFound
 from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
@@ -79,25 +80,18 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         data = {**data, **draft.data}
     names = session.execute(select(ProcessDefinition.name, ProcessDefinition.name_en).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id)).first()
-    history = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id)))
+    history = case_history(session, instance.id)
     return TaskPage(
         task=task, instance=instance, process_name=(names[0] if names else None) or task.process_id,
         process_name_en=names[1] if names else None,
         form=form, data=data, draft_saved_at=draft.saved_at if draft else None,
         instructions=instructions, may_complete=may_complete,
-        history=history,
+        history=history.events,
         attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
                                          .order_by(Attachment.uploaded_at))),
         comments=list(session.scalars(select(Comment).where(Comment.instance_id == instance.id)
                                       .order_by(Comment.id))),
-        case_file=case_file, task_names=task_names(session, instance.id),
-        people=display_names(session, {e.actor for e in history} | {(e.data or {}).get("to") for e in history}))
-
-
-def task_names(session: Session, instance_id: int) -> dict[str, str]:
-    """The name of each task of a case by task id, so the history can say which task an event was about."""
-    return dict(session.execute(select(TaskRecord.id, TaskRecord.name).where(
-        TaskRecord.instance_id == instance_id)).tuples().all())
+        case_file=case_file, task_names=history.task_names, people=history.people)
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord, FormDefinition | None]:

@@ -14,8 +14,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flask import has_request_context
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 
 from ...models import Event, Permit, PermitRequest, ProcessInstance, TaskRecord
 from ..errors import InvalidInput
@@ -47,9 +46,8 @@ def record_permit_state(session: Session, instance: ProcessInstance, facts: Mapp
     """
     if instance.process_id == "permit_change" and _permit_of(session, instance, facts) is None:
         key = str(facts.get("case_key") or "")[:120]
-        message = _l("No case with this key holds a permit in this province.")
         raise InvalidInput(f"no permit of case {key!r} in the register",
-                           {"case_key": [str(message) if has_request_context() else message._args[0]]})
+                           {"case_key": [gettext("No case with this key holds a permit in this province.")]})
     if facts.get("permit_source") == "message" and facts.get("permit_status") == "issued" and \
             session.scalar(select(Permit.id).where(Permit.case_id == instance.id)) is None:
         _issued(session, instance, facts, facts, now, actor=None)
