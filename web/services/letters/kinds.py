@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,10 +47,20 @@ class TemplateProblem:
 
 
 def letter_kinds(directory: Path = LETTERS_DIR) -> dict[str, LetterKind]:
-    """Every kind of letter, by id (an empty dict when the folder has no kinds.json)."""
+    """Every kind of letter, by id (an empty dict when the folder has no kinds.json).
+
+    Every task completion asks, so the file is read again only when it changed (a shared dict: do not change it).
+    """
     path = directory / "kinds.json"
-    if not path.exists():
+    try:
+        stamp = path.stat()
+    except OSError:
         return {}
+    return _kinds(path, stamp.st_mtime_ns, stamp.st_size)
+
+
+@lru_cache(maxsize=8)
+def _kinds(path: Path, _mtime: int, _size: int) -> dict[str, LetterKind]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {kind_id: LetterKind(id=kind_id, title=spec["title"], form=spec["form"], template=spec["template"],
                                 subject=spec["subject"], process=spec.get("process"), when=spec.get("when", {}))
