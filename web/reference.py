@@ -15,6 +15,7 @@ class Role:
     fa: str
     en: str
     national: bool
+    firm: bool = False   # scope "firm": the holder acts for firms and sees only their cases
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Province:
 @lru_cache(maxsize=1)
 def roles() -> dict[str, Role]:
     raw = json.loads((DATA / "roles.json").read_text(encoding="utf-8"))["roles"]
-    return {r["id"]: Role(r["id"], r["fa"], r["en"], r.get("scope") == "national") for r in raw}
+    return {r["id"]: Role(r["id"], r["fa"], r["en"], r.get("scope") == "national", r.get("scope") == "firm") for r in raw}
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 from .calendar import Closure
 from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
+from .firms import FirmRepresentation
 from .history import Event
 from .inquiries import Inquiry
 from .instances import MessageWait, ProcessInstance, Timer
@@ -17,7 +18,7 @@ from .work import Job, WorkerHeartbeat
 
 __all__ = [
     "Attachment", "Closure", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft",
-    "Event", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
+    "Event", "FirmRepresentation", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
     "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",
 ]

@@ -40,6 +40,9 @@ class ProcessInstance(db.Model):
     serializer_version: Mapped[str] = mapped_column(String(16))
     province: Mapped[str | None] = mapped_column(String(40))
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the firm a case is about (a firm's survey answers, its registration for a joint action...): firm
+    # representatives see only the cases of their own firms
+    firm_id: Mapped[int | None] = mapped_column(Integer, index=True)
     stage: Mapped[str | None] = mapped_column(String(80))
     # the firms a case serves, as its process states them (data variable ``firms_count``), for reports
     firms: Mapped[int | None] = mapped_column(Integer)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -30,6 +30,7 @@ class TaskRecord(db.Model):
     name_en: Mapped[str | None] = mapped_column(String(255))   # the designer's English name, if given
     role: Mapped[str | None] = mapped_column(String(80))
     province: Mapped[str | None] = mapped_column(String(40))
+    firm_id: Mapped[int | None] = mapped_column(Integer, index=True)   # the case's firm (firms' inbox)
     form_id: Mapped[str | None] = mapped_column(String(255))
     assignee: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20), default="open")

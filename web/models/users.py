@@ -17,6 +17,10 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True, index=True)
     display_name: Mapped[str | None] = mapped_column(String(160))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # firm representatives (and anyone who signs in by one-time code): the person's national id (کد ملی,
+    # 10 digits) and Iranian mobile number (09xxxxxxxxx), both normalised to ASCII digits
+    national_id: Mapped[str | None] = mapped_column(String(10), unique=True, index=True)
+    mobile: Mapped[str | None] = mapped_column(String(11), unique=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # grows on sign-out, a password change, deactivation and "sign out everywhere": every browser
     # session carries the number it was given at sign-in and ends when the number moves on

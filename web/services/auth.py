@@ -15,6 +15,7 @@ from engine.clock import Clock
 from ..models import LoginAttempt, User
 from ..models.users import UserProvince, UserRole
 from .actors import Actor
+from .firms.scope import with_firms
 from .errors import ServiceError, UserNotFound
 from .uow import UnitOfWork
 
@@ -73,8 +74,9 @@ def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork,
         uow.commit()
         if not ok:
             raise BadCredentials("wrong user name or password")
-        return SignedIn(user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)),
-                        user.display_name, password_stamp(user.password_hash), user.session_generation)
+        actor = with_firms(uow.session, user.id,
+                           Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
+        return SignedIn(user.id, actor, user.display_name, password_stamp(user.password_hash), user.session_generation)
 
 
 def throttle_delay(session, username: str, address: str, now: datetime) -> int:
@@ -112,7 +114,8 @@ def load_session_user(session, user_id: int, generation: object) -> tuple[Actor,
     user = session.get(User, user_id)
     if user is None or not user.active or not isinstance(generation, int) or generation != user.session_generation:
         return None
-    return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)), user.display_name
+    return with_firms(session, user.id, Actor(user.username, frozenset(user.role_ids),
+                                              frozenset(user.province_ids))), user.display_name
 
 
 def end_sessions(user: User) -> None:
@@ -149,7 +152,7 @@ def load_actor(session, user_id: int, stamp: str | None = None) -> tuple[Actor, 
         return None
     roles = frozenset(row.role for row in rows if row.role is not None)
     provinces = frozenset(row.province for row in rows if row.province is not None)
-    return Actor(username, roles, provinces), display_name
+    return with_firms(session, user_id, Actor(username, roles, provinces)), display_name
 
 
 def password_stamp(password_hash: str) -> str:

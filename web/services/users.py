@@ -11,6 +11,7 @@ from engine.clock import Clock
 from ..models import User, UserProvince, UserRole
 from ..reference import provinces, roles
 from .actors import Actor
+from .firms.scope import with_firms
 from .auth import end_sessions
 from .errors import Conflict, InvalidInput, UserNotFound
 from .uow import UnitOfWork
@@ -59,7 +60,7 @@ def actor_for(session, username: str) -> Actor:
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise UserNotFound(f"no active user '{username}'")
-    return Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids))
+    return with_firms(session, user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
 
 
 def set_password(username: str, password: str, *, uow: UnitOfWork) -> None:
