@@ -36,7 +36,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
         if task.id in open_rows:
             continue
         row = TaskRecord(id=task.id, instance_id=instance.id, process_id=task.process_id, element_id=task.element_id,
-                         name=task.name, name_en=task.name_en, role=task.role, province=instance.province, form_id=task.form,
+                         name=task.name, name_en=task.name_en, role=task.role, province=instance.province,
+                         firm_id=instance.firm_id, form_id=task.form,
                          assignee=task.assignee, status="open", due_at=task.due, created_at=now)
         session.add(row)
         opened.append(row)

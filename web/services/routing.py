@@ -92,6 +92,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
     instance = ProcessInstance(process_id=definition.process_id, version_id=version.id, status="running", state="",
                                serializer_version=runtime.engine.serializer.version,
                                province=sender.province if sender else data.get("province"),
+                               cluster_id=sender.cluster_id if sender else None,
                                parent_id=sender.id if sender else None, title=_title(data),
                                started_by=None if sender else actor, started_at=now, updated_at=now)
     session.add(instance)
