@@ -6,11 +6,12 @@ cookie must not be enough to act (a bearer token cannot be sent by another site'
 from __future__ import annotations
 
 from flask import current_app, g, request
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import NotFound, Unauthorized
 
 from .. import unit_of_work
 from ..runtime import current_runtime
 from ..services.actors import Actor
+from ..services.firms.gate import firm_may_reach
 from ..services.auth import (
     TOKEN_MAX_AGE,
     authenticate,
@@ -54,6 +55,8 @@ def require_token() -> None:
             loaded = load_actor(uow.session, *token)
     if loaded is None:
         raise Unauthorized("a valid bearer token of an active user is needed")
+    if loaded[0].for_firms and not firm_may_reach(request.endpoint):
+        raise NotFound()   # a firm representative's token reaches only its firms' tasks and cases
     g.api_actor = loaded[0]
 
 

@@ -1,9 +1,7 @@
 """Sign in, sign out, choose the language."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -12,25 +10,25 @@ from ..i18n import LANGUAGES
 from ..runtime import current_runtime
 from ..security import begin_session
 from ..services.auth import BadCredentials, TooManyAttempts, authenticate, sign_out_everywhere
+from ..services.firms.gate import firm_may_reach
+from .firms import bp as firms_bp
+from .redirects import is_local_path, safe_next
+
+__all__ = ["bp", "is_local_path", "safe_next"]
 
 bp = Blueprint("auth", __name__)
+bp.register_blueprint(firms_bp)   # sign-in by code, self-registration, a password of one's own
 
 
-def safe_next(target: str | None, default: str | None = None) -> str:
-    """``target`` if it is a path on this site, else ``default`` (the inbox): never another host."""
-    if target and is_local_path(target):
-        return target
-    return default or url_for("inbox.index")
-
-
-def is_local_path(target: str) -> bool:
-    # no scheme or host, no "//" or "/\\" (browsers read both as another host), no control characters
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
-        return False
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
+@bp.before_app_request
+def firms_gate():  # type: ignore[no-untyped-def]
+    """A firm representative reaches only the pages made for them; every other page is 404 (the API checks
+    its bearer tokens itself, web/api/auth.py)."""
+    if request.path.startswith("/api/") or not current_user.is_authenticated:
+        return None
+    if current_user.actor.for_firms and not firm_may_reach(request.endpoint):
+        abort(404)
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -31,3 +31,26 @@ class FirmRepresentation(db.Model):
     confirmed_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OneTimeCode(db.Model):
+    """A sign-in (or registration) code sent by SMS: kept only as a keyed hash, valid until ``expires_at``,
+    used at most once, void after too many wrong tries. Each request is a row, so requests are throttled per
+    mobile and per address by counting rows."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = (
+        Index("ix_one_time_code_mobile_created", "mobile", "created_at"),
+        Index("ix_one_time_code_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mobile: Mapped[str] = mapped_column(String(11))
+    purpose: Mapped[str] = mapped_column(String(20))          # sign_in | register
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,6 +42,8 @@ class Actor:
         return any(known[r].national for r in self.roles if r in known)
 
     def sees_province(self, province: str | None) -> bool:
+        if self.for_firms:
+            return False   # acts for firms, never for a province (not even for province-less cases)
         return self.national or province is None or province in self.provinces
 
     @property

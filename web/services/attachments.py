@@ -53,7 +53,7 @@ def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> b
 
     Designing processes or administering users is no reason to read cases (see ``CASE_BLIND_ROLES``).
     """
-    if not actor.sees_cases_in(instance.province):
+    if not actor.sees_case(instance.province, instance.firm_id):
         return False
     if actor.national_cases or actor.case_roles & CASE_WIDE_ROLES:
         return True
@@ -163,7 +163,7 @@ def _require_completable(session: Session, actor: Actor, task_id: str, instance_
         raise TaskNotFound(f"no task {task_id}")
     if task.status != "open" or instance.status != "running":
         raise TaskAlreadyCompleted(f"task {task_id} is {task.status} in a {instance.status} case")
-    if not actor.may_work_on(task.role, task.province, task.assignee):
+    if not actor.may_work_on(task.role, task.province, task.assignee, task.firm_id):
         raise NotYourTask(f"task {task_id} is not yours to complete")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.validation import read_sources
 
-from ..models import ProcessInstance, TaskRecord, User
+from ..models import Firm, FirmRepresentation, ProcessInstance, TaskRecord, User
 from ..reference import DATA, roles
 from ..runtime import Runtime
 from .actors import SYSTEM, Actor
@@ -54,6 +54,7 @@ def seed_demo(*, uow_factory: Callable[..., UnitOfWork], runtime: Runtime, proce
         has_cases = uow.session.scalar(select(func.count(ProcessInstance.id)))
     if not has_cases:
         _play(script, uow_factory, runtime)
+        demo_firm_representative(script.get("firm_representative"), uow_factory, runtime)
     return [user for user in created if user is not None]
 
 
@@ -107,3 +108,22 @@ def _person(role: str | None, province: str | None) -> Actor:
     national = roles()[role].national if role in roles() else False
     username = role if national or province is None else f"{role}.{province}"
     return Actor(username, frozenset({role}), frozenset({province}) if province else frozenset())
+
+
+def demo_firm_representative(spec: dict[str, Any] | None, uow_factory: Callable[..., UnitOfWork],
+                             runtime: Runtime) -> None:
+    """The demo's firm representative (firm_representative.tehran): a national id and mobile to sign in with a
+    code, and a confirmed link to a firm the Tehran cluster case's feasibility study registered."""
+    if not spec:
+        return
+    with uow_factory() as uow:
+        user = uow.session.scalar(select(User).where(User.username == spec["username"]))
+        firm = uow.session.scalar(select(Firm).where(Firm.national_id == spec["firm"]))
+        if user is None or firm is None:
+            raise RuntimeError(f"demo script: no user {spec['username']!r} or no firm {spec['firm']!r} in the "
+                               "register; web/data/demo.json is out of step with processes/")
+        user.national_id, user.mobile, user.display_name = spec["national_id"], spec["mobile"], spec["full_name"]
+        now = runtime.clock.now()
+        uow.session.add(FirmRepresentation(user_id=user.id, firm_id=firm.id, status="confirmed", invited_by="demo",
+                                           confirmed_by="demo", created_at=now, confirmed_at=now))
+        uow.commit()

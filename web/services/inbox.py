@@ -72,7 +72,13 @@ class InboxPage:
 
 
 def visible_open_tasks(actor: Actor):  # type: ignore[no-untyped-def]
-    """The SQL condition for open tasks this actor may work on (their roles and provinces, or held by them)."""
+    """The SQL condition for open tasks this actor may work on (their roles and provinces, or held by them);
+    a firm representative's: only tasks of cases about one of their confirmed firms, whatever the province."""
+    if actor.for_firms:
+        mine = or_(TaskRecord.assignee == actor.username,
+                   and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.case_roles))))
+        return and_(TaskRecord.status == "open", ProcessInstance.status == "running",
+                    TaskRecord.firm_id.in_(sorted(actor.firm_ids)), mine)
     in_province = true() if actor.national_cases else or_(
         TaskRecord.province.is_(None), TaskRecord.province.in_(sorted(actor.provinces)))
     by_role = and_(TaskRecord.assignee.is_(None), TaskRecord.role.in_(sorted(actor.case_roles)), in_province)
@@ -108,6 +114,8 @@ def list_tasks(session: Session, actor: Actor, filters: InboxFilters, clock: Clo
         query = query.where(visible_open_tasks(actor))
     else:
         query = query.where(TaskRecord.status == "completed", TaskRecord.completed_by == actor.username)
+        if actor.for_firms:
+            query = query.where(TaskRecord.firm_id.in_(sorted(actor.firm_ids)))
     if filters.process_id:
         query = query.where(or_(TaskRecord.process_id == filters.process_id,
                                 ProcessInstance.process_id == filters.process_id))

@@ -38,8 +38,12 @@ class Outcome:
 
 def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Actor, province: str | None,
                    uow: UnitOfWork, runtime: Runtime, clock: Clock, title: str | None = None,
-                   repeat_reason: str | None = None, locale: str = "en") -> Outcome:
+                   repeat_reason: str | None = None, locale: str = "en", firm_id: int | None = None,
+                   cluster_id: int | None = None) -> Outcome:
     """Start the newest version of ``process_id`` and run it until it waits.
+
+    ``firm_id``: the firm of the register the case is about (its representatives see the case and work on
+    its firm tasks); ``cluster_id``: the cluster it belongs to.
 
     Only holders of the role of the start event's lane may start a process by hand. A process with
     ``one_case_per`` (the identification round: one per province and year) refuses a second case while
@@ -48,45 +52,57 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
     :raise ProcessNotFound, InvalidInput, ProcessFailed, Forbidden:
     :raise DuplicateCase: such a case exists already (409, the message at the field, in ``locale``).
     """
+    with uow:
+        outcome = start_in(uow.session, process_id, data, actor=actor, province=province, runtime=runtime,
+                           clock=clock, title=title, repeat_reason=repeat_reason, locale=locale, firm_id=firm_id,
+                           cluster_id=cluster_id)
+        uow.commit()
+        return outcome
+
+
+def start_in(session: Session, process_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
+             province: str | None, runtime: Runtime, clock: Clock, title: str | None = None,
+             repeat_reason: str | None = None, locale: str = "en", firm_id: int | None = None,
+             cluster_id: int | None = None) -> Outcome:
+    """:func:`start_instance` inside the caller's transaction (the caller commits)."""
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
-    with uow:
-        definition = latest_definition(uow.session, process_id)
-        starter = actor.system or (definition.manual_start and
-                                   (not definition.starter_role or definition.starter_role in actor.roles))
-        # a supervisor who is not the starter may only repeat a once-a-year case that exists
-        repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
-        if not starter and not repeater:
-            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
-                            if definition.manual_start else f"'{process_id}' is not started by hand")
-        version = definition.version
-        spec_set = runtime.spec_set(version)
-        refresh_calendar(runtime, uow.session)
-        manual = spec_set.manual_starts.get(process_id)
-        per = manual.one_case_per if manual else ()
-        key, repeated = one_case.claim_key(uow.session, one_case.case_key(process_id, province, per, data or {}),
-                                           per, actor, repeat_reason, locale)
-        if not starter and not repeated:
-            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
-                            "a supervisor may only start a repeat of an existing case, giving a reason")
-        with engine_errors():
-            workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
-        if per and key is None:  # a value the start data lacked, set by the process (the year)
-            key, repeated = one_case.claim_key(uow.session, one_case.case_key(
-                process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
-        now = clock.now()
-        instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
-                                   serializer_version=runtime.engine.serializer.version, province=province,
-                                   title=title or (data or {}).get("title"), started_by=actor.username,
-                                   started_at=now, updated_at=now, unique_key=key)
-        one_case.flush_new(uow.session, instance, per, locale)
-        started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
-        if repeated and repeat_reason:
-            started["repeat_reason"] = repeat_reason.strip()
-        record(uow.session, instance, "instance_started", now, actor=actor.username, data=started)
-        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
-        uow.commit()
-        return _outcome(instance, opened, actor)
+    definition = latest_definition(session, process_id)
+    starter = actor.system or (definition.manual_start and
+                               (not definition.starter_role or definition.starter_role in actor.roles))
+    # a supervisor who is not the starter may only repeat a once-a-year case that exists
+    repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
+    if not starter and not repeater:
+        raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
+                        if definition.manual_start else f"'{process_id}' is not started by hand")
+    version = definition.version
+    spec_set = runtime.spec_set(version)
+    refresh_calendar(runtime, session)
+    manual = spec_set.manual_starts.get(process_id)
+    per = manual.one_case_per if manual else ()
+    key, repeated = one_case.claim_key(session, one_case.case_key(process_id, province, per, data or {}),
+                                       per, actor, repeat_reason, locale)
+    if not starter and not repeated:
+        raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
+                        "a supervisor may only start a repeat of an existing case, giving a reason")
+    with engine_errors():
+        workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
+    if per and key is None:  # a value the start data lacked, set by the process (the year)
+        key, repeated = one_case.claim_key(session, one_case.case_key(
+            process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
+    now = clock.now()
+    instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
+                               serializer_version=runtime.engine.serializer.version, province=province,
+                               title=title or (data or {}).get("title"), started_by=actor.username,
+                               started_at=now, updated_at=now, unique_key=key, firm_id=firm_id,
+                               cluster_id=cluster_id)
+    one_case.flush_new(session, instance, per, locale)
+    started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
+    if repeated and repeat_reason:
+        started["repeat_reason"] = repeat_reason.strip()
+    record(session, instance, "instance_started", now, actor=actor.username, data=started)
+    opened = settle(session, instance, workflow, runtime, now, actor.username)
+    return _outcome(instance, opened, actor)
 
 
 Check = Callable[[Session, TaskRecord, Mapping[str, Any]], dict[str, Any]]
@@ -170,7 +186,7 @@ def unclaim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
 
 def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not actor.sees_cases_in(instance.province):
+    if instance is None or not actor.sees_case(instance.province, instance.firm_id):
         raise InstanceNotFound(f"no case {instance_id}")
     return instance
 
@@ -184,12 +200,12 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
         select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
         .where(TaskRecord.id == str(task_id)).options(undefer(ProcessInstance.state)).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
-    if found is None or not actor.sees_cases_in(found[0].province):
+    if found is None or not actor.sees_case(found[0].province, found[0].firm_id):
         raise TaskNotFound(f"no task {task_id}")
     row, instance = found
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
-    if holder_only and not actor.may_work_on(row.role, row.province, row.assignee):
+    if holder_only and not actor.may_work_on(row.role, row.province, row.assignee, row.firm_id):
         if row.assignee is not None and row.role in actor.roles:
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
@@ -197,7 +213,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
 
 
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
-    mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee)), None)
+    mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee, t.firm_id)), None)
     return Outcome(instance.id, instance.status, [t.id for t in opened], mine)
 
 
@@ -217,7 +233,7 @@ def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfW
             colleague = actor_for(uow.session, to_username)
         except UserNotFound:
             raise InvalidInput(f"no active user '{to_username}'", {"to": ["unknown user"]}) from None
-        if not colleague.may_work_on(row.role, row.province, None):
+        if not colleague.may_work_on(row.role, row.province, None, row.firm_id):
             raise InvalidInput(f"{to_username} does not hold role '{row.role}' here",
                                {"to": ["this colleague does not hold the task's role in its province"]})
         previous, row.assignee = row.assignee, colleague.username

@@ -82,7 +82,9 @@ def deliver(session: Session, instance: ProcessInstance, name: str, payload: Any
 
 def start_by_message(session: Session, definition: ProcessDefinition, name: str, payload: Any,
                      sender: ProcessInstance | None, runtime: Runtime, now: datetime, actor: str | None,
-                     depth: int) -> ProcessInstance:
+                     depth: int, firm_id: int | None = None) -> ProcessInstance:
+    """Start ``definition``'s process with the message ``name``; ``firm_id``: the firm the new case is about
+    (firm representatives of that firm see it; None: a case about no single firm)."""
     version = session.get(ProcessVersion, definition.version_id)
     spec_set = runtime.spec_set(version)
     refresh_calendar(runtime, session)
@@ -92,7 +94,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
     instance = ProcessInstance(process_id=definition.process_id, version_id=version.id, status="running", state="",
                                serializer_version=runtime.engine.serializer.version,
                                province=sender.province if sender else data.get("province"),
-                               cluster_id=sender.cluster_id if sender else None,
+                               cluster_id=sender.cluster_id if sender else None, firm_id=firm_id,
                                parent_id=sender.id if sender else None, title=_title(data),
                                started_by=None if sender else actor, started_at=now, updated_at=now)
     session.add(instance)

@@ -13,6 +13,7 @@ from forms.model import FormDefinition
 from ..models import ProcessDefinition
 from ..runtime import Runtime
 from .actors import Actor
+from .firms import enrolment
 from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
 from .instances import Outcome, start_instance
@@ -73,6 +74,7 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
             context = validation_context(uow.session, province, {"province": province} if province else {}, clock)
             try:
                 clean = check_submission(form, raw, context, locale)
+                clean = enrolment.start_data(uow.session, process_id, clean, province, actor)
             except InvalidInput as exc:
                 errors = dict(exc.errors)
     if province is None and not actor.national:
