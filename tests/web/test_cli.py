@@ -131,7 +131,7 @@ def test_create_user_hashes_the_password_and_checks_roles(cli):
 
 def test_roles_and_provinces_are_listed_id_first(cli):
     roles = cli("roles").output.splitlines()
-    assert roles[0].split("\t")[0] == "cluster_expert" and len(roles) == 12
+    assert roles[0].split("\t")[0] == "cluster_expert" and len(roles) == 13
     provinces = cli("provinces").output.splitlines()
     assert len(provinces) == 31 and "tehran\tتهران\tTehran" in provinces
 

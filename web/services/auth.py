@@ -74,9 +74,14 @@ def authenticate(username: str, password: str, address: str, *, uow: UnitOfWork,
         uow.commit()
         if not ok:
             raise BadCredentials("wrong user name or password")
-        actor = with_firms(uow.session, user.id,
-                           Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
-        return SignedIn(user.id, actor, user.display_name, password_stamp(user.password_hash), user.session_generation)
+        return signed_in(uow.session, user)
+
+
+def signed_in(session, user: User) -> SignedIn:
+    """What a browser session or a token begins with for ``user`` (a firm representative's firms included),
+    whichever way they proved who they are (a password, a one-time code)."""
+    actor = with_firms(session, user.id, Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
+    return SignedIn(user.id, actor, user.display_name, password_stamp(user.password_hash), user.session_generation)
 
 
 def throttle_delay(session, username: str, address: str, now: datetime) -> int:

@@ -86,3 +86,12 @@ def representations(session: Session, user_id: int) -> list[tuple[FirmRepresenta
     return list(session.execute(select(FirmRepresentation, Firm).join(Firm, Firm.id == FirmRepresentation.firm_id)
                                 .where(FirmRepresentation.user_id == user_id)
                                 .order_by(FirmRepresentation.created_at.desc())).tuples())
+
+
+def firm_people(session: Session, firm_id: int | None) -> list[str]:
+    """User names of the active, confirmed representatives of ``firm_id``."""
+    if firm_id is None:
+        return []
+    return sorted(session.scalars(select(User.username).join(FirmRepresentation, FirmRepresentation.user_id == User.id)
+                                  .where(FirmRepresentation.firm_id == firm_id, FirmRepresentation.status == "confirmed",
+                                         User.active.is_(True))))

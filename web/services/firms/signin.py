@@ -13,14 +13,12 @@ from werkzeug.security import generate_password_hash
 from engine.clock import Clock
 
 from ...models import LoginAttempt, User
-from ..actors import Actor
-from ..auth import SignedIn, end_sessions, password_stamp
+from ..auth import SignedIn, end_sessions, signed_in
 from ..errors import InvalidInput, UserNotFound
 from ..uow import UnitOfWork
 from .identity import clean_mobile
 from .otp import CodeRefused, CodeSent, check_code, issue_code
 from .people import confirm_invitations
-from .scope import with_firms
 
 MIN_PASSWORD = 8
 
@@ -64,10 +62,7 @@ def sign_in_with_code(mobile: str, code: str, address: str, *, secret: str, uow:
         confirm_invitations(uow.session, user.id, now)
         uow.session.add(LoginAttempt(username=user.username, address=(address or "-")[:64], success=True, at=now))
         uow.commit()
-        actor = with_firms(uow.session, user.id,
-                           Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
-        return SignedIn(user.id, actor, user.display_name, password_stamp(user.password_hash),
-                        user.session_generation)
+        return signed_in(uow.session, user)
 
 
 def set_own_password(user_id: int, password: str, again: str, *, uow: UnitOfWork) -> SignedIn:
@@ -90,7 +85,4 @@ def set_own_password(user_id: int, password: str, again: str, *, uow: UnitOfWork
         user.password_hash = generate_password_hash(password)
         end_sessions(user)
         uow.commit()
-        actor = with_firms(uow.session, user.id,
-                           Actor(user.username, frozenset(user.role_ids), frozenset(user.province_ids)))
-        return SignedIn(user.id, actor, user.display_name, password_stamp(user.password_hash),
-                        user.session_generation)
+        return signed_in(uow.session, user)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Notice, NoticePreference, ProcessInstance, TaskRecord, User, UserProvince, UserRole
 from ...reference import roles
+from ..firms.people import firm_people
 from ..work.jobs import enqueue
 
 EMAIL_JOB = "notify.email"
@@ -27,14 +28,22 @@ def people_with_role(session: Session, role: str | None, province: str | None) -
     query = (select(User.username).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == role, User.active.is_(True)))
     known = roles().get(role)
+    if known is not None and known.firm:
+        return []   # firm representatives are told of their own firms' tasks only (``holders``)
     if province and not (known and known.national):
         query = query.where(exists().where(and_(UserProvince.user_id == User.id, UserProvince.province == province)))
     return sorted(set(session.scalars(query)))
 
 
 def holders(session: Session, task: TaskRecord) -> list[str]:
-    """Who a task concerns: its assignee, or everyone of its role in its province."""
-    return [task.assignee] if task.assignee else people_with_role(session, task.role, task.province)
+    """Who a task concerns: its assignee, or everyone of its role in its province (a firm-scoped role: the
+    confirmed representatives of the task's firm, never of another firm)."""
+    if task.assignee:
+        return [task.assignee]
+    known = roles().get(task.role or "")
+    if known is not None and known.firm:
+        return firm_people(session, task.firm_id)
+    return people_with_role(session, task.role, task.province)
 
 
 def notify(session: Session, usernames: Iterable[str], kind: str, now: datetime, *, instance_id: int | None = None,
