@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from web import unit_of_work
-from web.models import FirmRepresentation, Job, LoginAttempt, ProcessInstance, TaskRecord, User
+from web.models import Firm, FirmRepresentation, Job, LoginAttempt, ProcessInstance, TaskRecord, User
 from web.models.firms import OneTimeCode
 from web.services.errors import InvalidInput
 
@@ -360,3 +360,27 @@ def test_a_wrong_registration_code_records_only_the_counter(app, ctx, client):
     with app.app_context():
         assert counts() == before and open_code(MOBILE).attempts == 1
 
+
+
+def test_the_demo_has_a_confirmed_representative_who_signs_in_by_code(app, client, clock, sms_outbox):
+    from datetime import datetime, timezone
+
+    from web.runtime import current_runtime
+    from web.services.demo import seed_demo
+
+    from .helpers import ROOT
+
+    clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))   # the demo's dates lie in the spring of 1405
+    with app.app_context():
+        seed_demo(uow_factory=unit_of_work, runtime=current_runtime(), process_dirs=[ROOT / "processes"])
+        with unit_of_work(write=False) as uow:
+            person = uow.session.scalar(select(User).where(User.username == "firm_representative.tehran"))
+            [(status, firm)] = uow.session.execute(
+                select(FirmRepresentation.status, ProcessInstance.province).select_from(FirmRepresentation)
+                .join(Firm, Firm.id == FirmRepresentation.firm_id)
+                .join(ProcessInstance, (ProcessInstance.cluster_id == Firm.cluster_id)
+                      & (ProcessInstance.process_id == "cluster_case"))
+                .where(FirmRepresentation.user_id == person.id)).all()
+    assert (person.mobile, person.national_id, status, firm) == ("09120000001", "0012345679", "confirmed", "tehran")
+    assert client_sign_in_by_code(app, client, "09120000001").status_code == 302
+    assert client.get("/inbox").status_code == 200 and client.get("/cases").status_code == 404
