@@ -55,9 +55,19 @@ def test_an_invited_representative_signs_in_with_a_code_on_a_phone(page: Page, l
     assert problems == [], "; ".join(problems)
 
 
-def code_of(live_server: LiveServer) -> str:
+def code_of(live_server: LiveServer, mobile: str = MOBILE) -> str:
     with live_server.context():
-        return code_sent_to(MOBILE)
+        return code_sent_to(mobile)
+
+
+def sign_in_by_code(page: Page, live_server: LiveServer, mobile: str) -> None:
+    """Sign ``page`` in on /login/code with the code the SMS carried (needs the ``sms_outbox`` fixture)."""
+    page.goto("/login/code")
+    page.get_by_label("شمارهٔ همراه").fill(mobile)
+    page.get_by_role("button", name="کد را برایم بفرست").click()
+    page.get_by_label("کد", exact=True).fill(code_of(live_server, mobile))
+    page.get_by_role("button", name="ورود", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/inbox")
 
 
 def test_the_registration_page_refuses_a_wrong_company_id_at_its_field_on_a_phone(page: Page,
@@ -75,3 +85,18 @@ def test_the_registration_page_refuses_a_wrong_company_id_at_its_field_on_a_phon
     expect(page.get_by_label("نام و نام خانوادگی")).to_have_value("علی رضایی")   # what was typed stays
     check_page(page, "register-error", problems)
     assert problems == [], "; ".join(problems)
+
+
+def test_a_representative_signs_out_and_in_again_by_code(page: Page, live_server: LiveServer, sms_outbox):
+    with live_server.context():
+        deploy_enrolment()
+        make_user("expert", ["cluster_expert"], ["tehran"])
+        registered = register_cluster("tehran", "TH-01", [(FIRM_A, "فرش دستباف نگین")])
+        invite_firms(registered.case_id, [invitation(FIRM_A, "0012345679", MOBILE, "مریم احمدی")])
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_by_code(page, live_server, MOBILE)
+    page.locator(".navbar-toggler").click()        # at 390 px the bar is folded
+    page.get_by_role("button", name="خروج").click()
+    expect(page).to_have_url(f"{live_server.url}/login")
+    live_server.clock.advance(seconds=61)          # one code a minute to a mobile
+    sign_in_by_code(page, live_server, MOBILE)
