@@ -384,3 +384,22 @@ def test_the_demo_has_a_confirmed_representative_who_signs_in_by_code(app, clien
     assert (person.mobile, person.national_id, status, firm) == ("09120000001", "0012345679", "confirmed", "tehran")
     assert client_sign_in_by_code(app, client, "09120000001").status_code == 302
     assert client.get("/inbox").status_code == 200 and client.get("/cases").status_code == 404
+
+
+def test_codes_are_throttled_per_address_whatever_the_mobile(app, ctx, client, clock):
+    token = csrf_token(client, "/login/code")
+
+    def ask(n: int):  # type: ignore[no-untyped-def]
+        return client.post("/login/code", data={"csrf_token": token, "step": "mobile", "mobile": f"0912{n:07d}"})
+
+    for n in range(20):
+        clock.advance(seconds=10)
+        assert ask(n).status_code == 200, n
+    refused = ask(20)
+    assert refused.status_code == 429 and 'id="mobile-error"' in refused.get_data(as_text=True)
+    other = app.test_client()                      # another address is not held up
+    assert other.post("/login/code", data={"csrf_token": csrf_token(other, "/login/code"), "step": "mobile",
+                                           "mobile": "09129999998"},
+                      environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    clock.advance(hours=1)
+    assert ask(21).status_code == 200
