@@ -53,6 +53,8 @@ def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> b
 
     Designing processes or administering users is no reason to read cases (see ``CASE_BLIND_ROLES``).
     """
+    if actor.for_firms:  # a firm representative: only cases about their own firms
+        return actor.sees_case(instance.province, instance.firm_id)
     if not actor.sees_cases_in(instance.province):
         return False
     if actor.national_cases or actor.case_roles & CASE_WIDE_ROLES:

@@ -184,12 +184,12 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
         select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
         .where(TaskRecord.id == str(task_id)).options(undefer(ProcessInstance.state)).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
-    if found is None or not actor.sees_cases_in(found[0].province):
+    if found is None or not actor.sees_case(found[0].province, found[0].firm_id):
         raise TaskNotFound(f"no task {task_id}")
     row, instance = found
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
-    if holder_only and not actor.may_work_on(row.role, row.province, row.assignee):
+    if holder_only and not actor.may_work_on(row.role, row.province, row.assignee, row.firm_id):
         if row.assignee is not None and row.role in actor.roles:
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
@@ -197,7 +197,7 @@ def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
 
 
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
-    mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee)), None)
+    mine = next((t.id for t in opened if actor.may_work_on(t.role, t.province, t.assignee, t.firm_id)), None)
     return Outcome(instance.id, instance.status, [t.id for t in opened], mine)
 
 

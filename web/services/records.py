@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
+from .firms.participation import record_firm_task
 from .inquiries import record_inquiry_state, record_inquiry_task
 from .letters import issue_for_task
 from .permits import record_permit_state, record_permit_task
@@ -31,6 +32,7 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
     issue_for_task(session, instance, task, data, facts, now)
     record_permit_task(session, instance, task, data, facts, now)
     record_inquiry_task(session, instance, task, data, facts, now)
+    record_firm_task(session, instance, task, data, facts, now)
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)

@@ -60,7 +60,7 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
     task, form = task_form(session, actor, task_id)
     instance = session.get(ProcessInstance, task.instance_id)  # already loaded by task_form
     may_complete = task.status == "open" and instance.status == "running" and \
-        actor.may_work_on(task.role, task.province, task.assignee)
+        actor.may_work_on(task.role, task.province, task.assignee, task.firm_id)
     data: dict[str, Any] = dict(task.data or {})
     instructions = None
     task_context: str | None = None
@@ -139,7 +139,7 @@ def save_draft(task_id: str, raw: Mapping[str, Any], *, actor: Actor, uow: UnitO
     """
     with uow:
         task = uow.session.get(TaskRecord, str(task_id))
-        if task is None or task.status != "open" or not actor.may_work_on(task.role, task.province, task.assignee):
+        if task is None or task.status != "open" or not actor.may_work_on(task.role, task.province, task.assignee, task.firm_id):
             raise TaskNotFound(f"no open task {task_id} of yours")
         draft = uow.session.get(TaskDraft, (task.id, actor.username))
         if draft is None:
