@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import unit_of_work
-from ..i18n import current_language
+from ..i18n import current_language, digits
 from ..runtime import current_runtime
 from ..security import current_actor
 from ..services.errors import InvalidInput
@@ -82,5 +82,5 @@ def action_done(case_id: int, action_id: int):  # type: ignore[no-untyped-def]
                                         uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
     except InvalidInput:
         return _case_page(case_id, {}, {"report": [_("The report is too long (at most 4,000 characters).")]}, 422)
-    flash(_("The joint action is done; %(count)s firms are asked for their feedback.", count=asked), "success")
+    flash(_("The joint action is done; %(count)s firms are asked for their feedback.", count=digits(asked)), "success")
     return redirect(url_for("portal.case_firms", case_id=case_id))
