@@ -262,3 +262,34 @@ def test_the_service_card_counts_the_firms_taking_part_in_joint_actions_per_mont
     assert measured.firms_served[-1] == 2 and sum(measured.firms_served) == 2   # both firms, this month only
     assert measured.recipients_total == 2
     assert elsewhere.recipients_basis != "joint_actions" and sum(elsewhere.firms_served) == 0
+
+
+def test_the_yearly_evaluation_shows_the_firms_taking_part_and_their_satisfaction(ctx, clock):
+    from tests.processes.helpers import PROGRESS, advance
+
+    case, a, b = firms_case()
+    actions = plan_with_registrations(case, a, b)
+    cda = signed_in(ctx, "cda_t")
+    post(cda, f"/cases/{case}/firms/joint-actions/{actions['نمایشگاه مشترک']}/done", {}, f"/cases/{case}/firms")
+    feedback = children(case, "firm_feedback")
+    firm_does(one(feedback[a], "give_feedback"), {"satisfaction": "5"}, "rep_a")
+    firm_does(one(feedback[b], "give_feedback"), {"satisfaction": "2"}, "rep_b")
+    advance(clock, days=370)
+    do(case, "annual_report", dict(PROGRESS, period="سال ۱"))
+    evaluation = one(case, "yearly_evaluation")
+    page = text(signed_in(ctx, "cda_t").get(f"/tasks/{evaluation.id}"))    # a year on: a new session
+    summary = page.split('data-testid="case-firms"')[1].split("</p>")[0]
+    assert "۲ بنگاه در اقدامات مشترک شرکت دارند" in summary and re.search("میانگین رضایت ۳[٫.]۵", summary), summary
+
+
+def test_the_firms_served_are_measured_without_reading_workflow_state(ctx, clock):
+    from tests.web.test_scale import reads_state, statements
+
+    case, a, b = firms_case()
+    plan_with_registrations(case, a, b)
+    with statements() as seen, unit_of_work(write=False) as uow:
+        period = dashboard.parse_period(None, None, clock.now())
+        measured = service_card.measure(uow.session, clock, period=period, provinces=None,
+                                        firms_of=dashboard.FIRMS_COLUMN)
+    assert measured.recipients_total == 2
+    assert [s for s in seen if reads_state(s)] == []
