@@ -293,3 +293,12 @@ def test_the_firms_served_are_measured_without_reading_workflow_state(ctx, clock
                                         firms_of=dashboard.FIRMS_COLUMN)
     assert measured.recipients_total == 2
     assert [s for s in seen if reads_state(s)] == []
+
+
+def test_the_cda_sees_the_firms_declared_interest(ctx):
+    case, a, b = firms_case()
+    to_diagnostic(case)
+    interest = children(case, "firm_interest")
+    firm_does(one(interest[a], "declare_interest"), {"interested": "yes"}, "rep_a")
+    page = text(signed_in(ctx, "cda_t").get(f"/cases/{case}/firms"))
+    assert re.search(r'data-testid="interest-count">از ۲ بنگاه پرسیده شد؛ بله: ۱، شاید: ۰، خیر: ۰', page)

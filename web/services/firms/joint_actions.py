@@ -21,7 +21,7 @@ from ..errors import Conflict, Forbidden, InstanceNotFound, InvalidInput, NotFou
 from ..projection import record
 from ..routing import route
 from ..uow import UnitOfWork
-from .survey import SurveyCount, Tally, survey_count, survey_tallies
+from .survey import InterestCount, SurveyCount, Tally, interest_count, survey_count, survey_tallies
 
 CASE_PROCESS = "cluster_case"
 # who speaks to the cluster's firms for the case: the development agent, and the provincial cluster expert
@@ -66,6 +66,7 @@ class CaseParticipation:
     title: str
     cluster_name: str | None
     survey: SurveyCount
+    interest: InterestCount
     tallies: list[Tally]
     answered: list[tuple[int, str]]    # (survey case id, firm name), to read each firm's answers
     actions: list[ActionParticipation]
@@ -110,7 +111,8 @@ def case_participation(session: Session, actor: Actor, case_id: int, locale: str
         .where(ProcessInstance.parent_id == case.id, ProcessInstance.process_id == "firm_survey",
                ProcessInstance.status == "completed").order_by(Firm.name))]
     return CaseParticipation(case.id, case.title or "", cluster.name if cluster else None,
-                             survey_count(session, case.id), survey_tallies(session, case.id, locale), answered,
+                             survey_count(session, case.id), interest_count(session, case.id),
+                             survey_tallies(session, case.id, locale), answered,
                              _actions(session, case.id), figures(session, case.id),
                              list(session.scalars(select(Announcement).where(Announcement.case_id == case.id)
                                                   .order_by(Announcement.posted_at.desc()))),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import to_jalali
@@ -73,12 +73,13 @@ def _cluster_names(session: Session, ids: list[int | None]) -> dict[int, str]:
 
 def _calls(session: Session, case: ProcessInstance) -> list[OpenCall]:
     calls = []
-    if case.stage in INTEREST_STAGES:
-        calls.append(OpenCall("interest", case.updated_at))
-    running = dict(session.execute(select(ProcessInstance.process_id, ProcessInstance.started_at).where(
+    # each kind's newest per-firm case still open, by its start (the call's date)
+    running = dict(session.execute(select(ProcessInstance.process_id, func.max(ProcessInstance.started_at)).where(
         ProcessInstance.parent_id == case.id, ProcessInstance.status == "running",
-        ProcessInstance.process_id.in_(("firm_survey", "firm_joint_actions")))
-        .order_by(ProcessInstance.started_at.desc())).all())
+        ProcessInstance.process_id.in_(("firm_interest", "firm_survey", "firm_joint_actions")))
+        .group_by(ProcessInstance.process_id)).all())
+    if case.stage in INTEREST_STAGES:   # open to every firm of the cluster, represented in the portal or not
+        calls.append(OpenCall("interest", running.get("firm_interest") or case.updated_at))
     if "firm_survey" in running:
         calls.append(OpenCall("survey", running["firm_survey"]))
     if "firm_joint_actions" in running:

@@ -1,5 +1,5 @@
 """The diagnostic survey's answers: how many firms answered, what they said in sum (for the CDA), and one
-firm's answers (for that firm, or staff who may read the cluster case)."""
+firm's answers (for that firm, or staff who may read the cluster case); the firms' declared interest."""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from forms.display import ShownField, shown_submission
 from forms.loader import load_form
 
-from ...models import Firm, ProcessInstance, SurveyResponse
+from ...models import Firm, ProcessInstance, SurveyResponse, TaskRecord
 from ..actors import Actor
 from ..attachments import may_see_case
 from ..errors import NotFound
 from .participation import SURVEY_FORM
 
 SURVEY_PROCESS = "firm_survey"
+INTEREST_PROCESS, INTEREST_FORM = "firm_interest", "firm_interest"
 TALLIED = ("main_problems", "needs", "cooperation_willingness")
 
 
@@ -92,3 +93,23 @@ def _may_read(session: Session, actor: Actor, row: SurveyResponse) -> bool:
         return row.firm_id in actor.firm_ids
     case = session.get(ProcessInstance, row.case_id)
     return case is not None and may_see_case(session, actor, case)
+
+
+@dataclass(frozen=True)
+class InterestCount:
+    asked: int
+    answers: dict[str, int]    # interested: yes | maybe | no -> firms
+
+
+def interest_count(session: Session, case_id: int) -> InterestCount:
+    """Firms asked to declare their interest in the cluster's development, and what those who answered said."""
+    asked = session.scalar(select(func.count(func.distinct(ProcessInstance.firm_id))).where(
+        ProcessInstance.parent_id == case_id, ProcessInstance.process_id == INTEREST_PROCESS)) or 0
+    answers: Counter[str] = Counter()
+    for data in session.scalars(select(TaskRecord.data).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+                                .where(ProcessInstance.parent_id == case_id,
+                                       ProcessInstance.process_id == INTEREST_PROCESS,
+                                       TaskRecord.status == "completed", TaskRecord.form_id == INTEREST_FORM)):
+        if isinstance(data, dict) and isinstance(data.get("interested"), str):
+            answers[data["interested"]] += 1
+    return InterestCount(asked, dict(answers))
