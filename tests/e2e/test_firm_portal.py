@@ -42,6 +42,15 @@ def check(page: Page, name: str) -> None:
     assert page.evaluate(AXE_VIOLATIONS, WCAG21_AA) == [], name
 
 
+def english(page: Page) -> None:
+    """Choose English with the navbar's button (behind the menu toggler on a phone)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.locator("button[name=lang][value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
 def sign_out(page: Page) -> None:
     page.context.clear_cookies()
 
@@ -174,3 +183,24 @@ def test_a_firm_answers_the_survey_registers_and_gives_feedback_on_a_phone(phone
     page.goto("/service-card")
     expect(page.get_by_test_id("recipients-joint-actions")).to_be_visible()
     assert page.locator("[data-figure=recipients_total]").first.get_attribute("value") == "1"
+
+
+def test_the_firm_pages_in_english_on_a_phone(phone: Page, live_server, cluster):
+    page = phone
+    page.goto("/clusters/tehran")
+    english(page)
+    expect(page.get_by_test_id("cluster-stage")).to_have_text("Diagnostic study")
+    check(page, "public-en")
+    sign_in(page, "rep_a")
+    page.goto("/firm")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My firms")
+    check(page, "home-en")
+    open_firm_task(page, "Answer the diagnostic survey")
+    check(page, "survey-task-en")
+    sign_out(page)
+    page.goto("/clusters/tehran")
+    english(page)
+    sign_in(page, "cda_t")
+    page.goto(f"/cases/{cluster['case']}/firms")
+    expect(page.get_by_test_id("survey-count")).to_have_text("0 of 2 firms answered.")
+    check(page, "cda-firms-en")
