@@ -302,3 +302,18 @@ def test_the_cda_sees_the_firms_declared_interest(ctx):
     firm_does(one(interest[a], "declare_interest"), {"interested": "yes"}, "rep_a")
     page = text(signed_in(ctx, "cda_t").get(f"/cases/{case}/firms"))
     assert re.search(r'data-testid="interest-count">از ۲ بنگاه پرسیده شد؛ بله: ۱، شاید: ۰، خیر: ۰', page)
+
+
+def test_a_representative_opens_only_its_own_firm_s_tasks_and_cases(ctx):
+    case, a, b = firms_case()
+    to_diagnostic(case)
+    surveys = children(case, "firm_survey")
+    task_a, task_b = one(surveys[a], "answer_survey"), one(surveys[b], "answer_survey")
+    rep_a = signed_in(ctx, "rep_a")
+    assert rep_a.get(f"/tasks/{task_a.id}").status_code == 200
+    assert rep_a.get(f"/tasks/{task_b.id}").status_code == 404
+    assert rep_a.get(f"/cases/{surveys[a]}").status_code == 200
+    assert rep_a.get(f"/cases/{surveys[b]}").status_code == 404
+    refused = rep_a.post(f"/tasks/{task_b.id}", {"employees": "3", "action": "submit"}, f"/tasks/{task_a.id}")
+    assert refused.status_code == 404
+    assert one(surveys[b], "answer_survey").status == "open"
