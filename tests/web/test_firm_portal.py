@@ -60,11 +60,11 @@ class Client:
         with self.app.app_context():
             return self.client.get(path, **kwargs)
 
-    def post(self, path: str, data: dict, page: str):
+    def post(self, path: str, data: dict, page: str, **kwargs):
         with self.app.app_context():
             token = csrf_token(self.client, page)
         with self.app.app_context():
-            return self.client.post(path, data={**data, "csrf_token": token})
+            return self.client.post(path, data={**data, "csrf_token": token}, **kwargs)
 
 
 def signed_in(app, username: str) -> Client:
@@ -317,3 +317,32 @@ def test_a_representative_opens_only_its_own_firm_s_tasks_and_cases(ctx):
     refused = rep_a.post(f"/tasks/{task_b.id}", {"employees": "3", "action": "submit"}, f"/tasks/{task_a.id}")
     assert refused.status_code == 404
     assert one(surveys[b], "answer_survey").status == "open"
+
+
+def test_a_done_joint_action_s_document_reaches_the_firms_registered_for_it_only(ctx):
+    import io
+
+    case, a, b = firms_case()
+    actions = plan_with_registrations(case, a, b)            # a: training and fair; b: fair only
+    training = actions["آموزش بازاریابی"]
+    cda = signed_in(ctx, "cda_t")
+    page = f"/cases/{case}/firms"
+    refused = cda.post(f"/cases/{case}/firms/joint-actions/{training}/done",
+                       {"document": (io.BytesIO(b"MZ not a pdf"), "slides.pdf")}, page,
+                       content_type="multipart/form-data")
+    assert refused.status_code == 422 and 'data-error-for="document"' in text(refused)
+    assert children(case, "firm_feedback") == {}
+    with unit_of_work(write=False) as uow:
+        assert uow.session.get(JointActionDelivery, training) is None
+    done = cda.post(f"/cases/{case}/firms/joint-actions/{training}/done",
+                    {"report": "جزوه دوره", "document": (io.BytesIO(b"%PDF-1.4 slides"), "slides.pdf")}, page,
+                    content_type="multipart/form-data")
+    assert done.status_code == 302
+    path = f"/firm/joint-actions/{training}/document"
+    assert 'data-testid="action-document"' in text(signed_in(ctx, "rep_a").get("/firm"))
+    got = signed_in(ctx, "rep_a").get(path)
+    assert got.status_code == 200 and got.data == b"%PDF-1.4 slides"
+    assert signed_in(ctx, "rep_b").get(path).status_code == 404        # not registered for the training
+    assert cda.get(path).status_code == 200
+    assert signed_in(ctx, "sup_f").get(path).status_code == 404        # another province's staff
+    assert signed_in(ctx, "rep_a").get(f"/firm/joint-actions/{actions['نمایشگاه مشترک']}/document").status_code == 404

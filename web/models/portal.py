@@ -67,6 +67,8 @@ class JointActionDelivery(db.Model):
     joint_action_id: Mapped[int] = mapped_column(ForeignKey("joint_action.id", ondelete="CASCADE"),
                                                  primary_key=True)
     report: Mapped[str | None] = mapped_column(Text)
+    # a document given to the firms (an attachment of the cluster case, read by its registered firms)
+    attachment_id: Mapped[str | None] = mapped_column(String(32))
     done_by: Mapped[str] = mapped_column(String(80))
     done_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

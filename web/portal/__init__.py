@@ -2,7 +2,9 @@
 answers, and the CDA's page of a cluster case's firms (survey responses, registrations, announcements)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -77,10 +79,30 @@ def announce(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def action_done(case_id: int, action_id: int):  # type: ignore[no-untyped-def]
     runtime = current_runtime()
+    upload = request.files.get("document")
+    document = (upload.stream, upload.filename) if upload is not None and upload.filename else None
     try:
         asked = joint_actions.mark_done(case_id, action_id, request.form.get("report"), actor=current_actor(),
-                                        uow=unit_of_work(), runtime=runtime, clock=runtime.clock)
-    except InvalidInput:
-        return _case_page(case_id, {}, {"report": [_("The report is too long (at most 4,000 characters).")]}, 422)
+                                        uow=unit_of_work(), runtime=runtime, clock=runtime.clock, document=document,
+                                        data_dir=_data_dir())
+    except InvalidInput as exc:
+        if "report" in exc.errors:
+            return _case_page(case_id, {}, {"report": [_("The report is too long (at most 4,000 characters).")]}, 422)
+        return _case_page(case_id, {}, {"document": [_("This file cannot be kept: %(reason)s",
+                                                       reason="; ".join(m for ms in exc.errors.values() for m in ms))]},
+                          422)
     flash(_("The joint action is done; %(count)s firms are asked for their feedback.", count=digits(asked)), "success")
     return redirect(url_for("portal.case_firms", case_id=case_id))
+
+
+@bp.get("/firm/joint-actions/<int:action_id>/document")
+@login_required
+def action_document(action_id: int):  # type: ignore[no-untyped-def]
+    with unit_of_work(write=False) as uow:
+        attachment, path = joint_actions.delivery_document(uow.session, _data_dir(), current_actor(), action_id)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename,
+                     max_age=0)
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"])

@@ -66,6 +66,7 @@ def upgrade():
         "joint_action_delivery",
         sa.Column("joint_action_id", sa.Integer(), nullable=False),
         sa.Column("report", sa.Text(), nullable=True),
+        sa.Column("attachment_id", sa.String(length=32), nullable=True),
         sa.Column("done_by", sa.String(length=80), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["joint_action_id"], ["joint_action.id"], ondelete="CASCADE"),

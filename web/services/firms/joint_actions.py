@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 
-from ...models import (Announcement, Cluster, Firm, JointAction, JointActionDelivery, JointActionFeedback,
+from ...models import (Announcement, Attachment, Cluster, Firm, JointAction, JointActionDelivery, JointActionFeedback,
                        JointActionRegistration, ProcessDefinition, ProcessInstance)
 from ...runtime import Runtime
 from ..actors import Actor
-from ..attachments import may_see_case
+from ..attachments import discard, may_see_case, store
 from ..closures import refresh_calendar
 from ..errors import Conflict, Forbidden, InstanceNotFound, InvalidInput, NotFound
 from ..projection import record
@@ -27,6 +29,7 @@ CASE_PROCESS = "cluster_case"
 # who speaks to the cluster's firms for the case: the development agent, and the provincial cluster expert
 POSTING_ROLES = frozenset({"cda", "cluster_expert"})
 DONE_MESSAGE = "joint_action_done"
+DOCUMENT_FIELD = "joint_action_document"
 MAX_TITLE, MAX_BODY, MAX_REPORT = 200, 4000, 4000
 
 
@@ -47,6 +50,7 @@ class ActionParticipation:
     registrations: list[Registration]
     done_at: datetime | None
     report: str | None
+    has_document: bool
     feedback_count: int
     mean_satisfaction: float | None
 
@@ -141,7 +145,7 @@ def _actions(session: Session, case_id: int) -> list[ActionParticipation]:
         n, mean = feedback.get(action.id, (0, None))
         out.append(ActionParticipation(action.id, action.title, action.plan_year, action.action_type,
                                        regs.get(action.id, []), done.done_at if done else None,
-                                       done.report if done else None, int(n),
+                                       done.report if done else None, bool(done and done.attachment_id), int(n),
                                        None if mean is None else round(float(mean), 2)))
     return out
 
@@ -176,15 +180,17 @@ def post_announcement(case_id: int, title: str | None, body: str | None, *, acto
 
 
 def mark_done(case_id: int, joint_action_id: int, report: str | None, *, actor: Actor, uow: UnitOfWork,
-              runtime: Runtime, clock: Clock) -> int:
-    """Record a joint action as done and ask each firm registered for it for feedback (message
+              runtime: Runtime, clock: Clock, document: tuple[BinaryIO, str] | None = None,
+              data_dir: Path | None = None) -> int:
+    """Record a joint action as done, with its report and a document for the firms (``document``: a stream and
+    its file name, kept under ``data_dir``), and ask each firm registered for it for feedback (message
     ``joint_action_done``: one firm_feedback case per firm); the number of firms asked.
 
     :raise InstanceNotFound: no such cluster case visible to the actor.
     :raise NotFound: no such joint action in the case.
     :raise Forbidden: not the case's CDA or cluster expert.
     :raise Conflict: already done.
-    :raise InvalidInput: a report too long.
+    :raise InvalidInput: a report too long, a document refused (see attachments.check_upload).
     """
     report = (report or "").strip() or None
     if report is not None and len(report) > MAX_REPORT:
@@ -202,20 +208,37 @@ def mark_done(case_id: int, joint_action_id: int, report: str | None, *, actor: 
         if session.get(JointActionDelivery, action.id) is not None:
             raise Conflict(f"joint action {joint_action_id} is already done")
         now = clock.now()
-        session.add(JointActionDelivery(joint_action_id=action.id, report=report, done_by=actor.username, done_at=now))
-        firm_ids = sorted(session.scalars(select(JointActionRegistration.firm_id).where(
-            JointActionRegistration.joint_action_id == action.id)))
-        record(session, case, "joint_action_done", now, actor=actor.username,
-               data={"joint_action_id": action.id, "title": action.title, "firms": len(firm_ids)})
-        cluster = session.get(Cluster, case.cluster_id) if case.cluster_id is not None else None
-        if firm_ids and _feedback_deployed(session):
-            refresh_calendar(runtime, session)
-            route(session, case, DONE_MESSAGE, {
-                "joint_action_id": action.id, "joint_action_title": action.title,
-                "cluster_name": cluster.name if cluster else (case.title or ""),
-                "title": f"بازخورد اقدام مشترک {action.title}", "firm_ids": firm_ids}, runtime, now, actor.username, 0)
-        uow.commit()
+        stored = None
+        if document is not None and data_dir is not None:
+            stored = store(session, data_dir, document[0], document[1], instance_id=case.id, task_id=None,
+                           field=DOCUMENT_FIELD, actor=actor, clock=clock)
+        try:
+            firm_ids = _deliver(session, case, action, report, stored.id if stored else None, actor, runtime, now)
+            uow.commit()
+        except BaseException:
+            if stored is not None and data_dir is not None:
+                discard(data_dir, [stored])
+            raise
         return len(firm_ids)
+
+
+def _deliver(session: Session, case: ProcessInstance, action: JointAction, report: str | None,
+             attachment_id: str | None, actor: Actor, runtime: Runtime, now: datetime) -> list[int]:
+    """Store the delivery and start the registered firms' feedback cases; the firms asked."""
+    session.add(JointActionDelivery(joint_action_id=action.id, report=report, attachment_id=attachment_id,
+                                    done_by=actor.username, done_at=now))
+    firm_ids = sorted(session.scalars(select(JointActionRegistration.firm_id).where(
+        JointActionRegistration.joint_action_id == action.id)))
+    record(session, case, "joint_action_done", now, actor=actor.username,
+           data={"joint_action_id": action.id, "title": action.title, "firms": len(firm_ids)})
+    cluster = session.get(Cluster, case.cluster_id) if case.cluster_id is not None else None
+    if firm_ids and _feedback_deployed(session):
+        refresh_calendar(runtime, session)
+        route(session, case, DONE_MESSAGE, {
+            "joint_action_id": action.id, "joint_action_title": action.title,
+            "cluster_name": cluster.name if cluster else (case.title or ""),
+            "title": f"بازخورد اقدام مشترک {action.title}", "firm_ids": firm_ids}, runtime, now, actor.username, 0)
+    return firm_ids
 
 
 def _feedback_deployed(session: Session) -> bool:
@@ -236,3 +259,24 @@ def summary(session: Session, actor: Actor, case: ProcessInstance) -> Summary | 
     if case.process_id != CASE_PROCESS or actor.for_firms:
         return None
     return Summary(case.id, survey_count(session, case.id), figures(session, case.id))
+
+
+def delivery_document(session: Session, data_dir: Path, actor: Actor, joint_action_id: int) -> tuple[Attachment, Path]:
+    """The document of a done joint action: for the firms registered for it, and staff who may read its case.
+
+    :raise NotFound: no document, or not the actor's to read.
+    """
+    delivery = session.get(JointActionDelivery, joint_action_id)
+    attachment = session.get(Attachment, delivery.attachment_id) if delivery and delivery.attachment_id else None
+    if attachment is None:
+        raise NotFound(f"no document for joint action {joint_action_id}")
+    if actor.for_firms:
+        allowed = session.scalar(select(JointActionRegistration.id).where(
+            JointActionRegistration.joint_action_id == joint_action_id,
+            JointActionRegistration.firm_id.in_(sorted(actor.firm_ids))).limit(1)) is not None
+    else:
+        case = session.get(ProcessInstance, attachment.instance_id)
+        allowed = case is not None and may_see_case(session, actor, case)
+    if not allowed:
+        raise NotFound(f"no document for joint action {joint_action_id}")
+    return attachment, data_dir / attachment.path

@@ -102,6 +102,7 @@ class FirmJointAction:
     participants: int | None
     done_at: datetime | None
     report: str | None
+    has_document: bool
     satisfaction: int | None
 
 
@@ -177,5 +178,7 @@ def firm_joint_actions(session: Session, case_id: int, firm_id: int) -> list[Fir
     return [FirmJointAction(a.id, a.title, a.action_type, a.plan_year,
                             r.cost_share if r is not None else cost_share(a), r is not None,
                             r.participants if r is not None else None, d.done_at if d is not None else None,
-                            d.report if d is not None else None, f.satisfaction if f is not None else None)
+                            d.report if d is not None else None,
+                            d is not None and d.attachment_id is not None and r is not None,
+                            f.satisfaction if f is not None else None)
             for a, r, d, f in rows]
