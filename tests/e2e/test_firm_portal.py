@@ -155,6 +155,8 @@ def test_a_firm_answers_the_survey_registers_and_gives_feedback_on_a_phone(phone
     expect(row.get_by_test_id("registrations")).to_contain_text("نجاری الف")
     check(page, "cda-registrations")
     row.get_by_role("textbox").fill("گواهی دوره و جزوه آموزشی")
+    row.locator("input[type=file]").set_input_files(
+        {"name": "jozve.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 course notes"})
     row.get_by_role("button", name="ثبت پایان اقدام و درخواست بازخورد از بنگاه‌ها").click()
     expect(page.get_by_role("alert")).to_contain_text("۱")
     sign_out(page)
@@ -170,6 +172,7 @@ def test_a_firm_answers_the_survey_registers_and_gives_feedback_on_a_phone(phone
     training = page.get_by_test_id("firm-joint-actions").locator("li", has_text="آموزش بازاریابی")
     expect(training).to_contain_text("گواهی دوره و جزوه آموزشی")
     expect(training).to_contain_text("رضایت شما: ۵ از ۵")
+    expect(training.get_by_test_id("action-document")).to_be_visible()
     check(page, "home-delivered")
     sign_out(page)
 
