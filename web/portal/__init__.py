@@ -44,7 +44,8 @@ def survey_answers(survey_case_id: int):  # type: ignore[no-untyped-def]
     return render_template("portal/survey.html", answers=answers)
 
 
-def _case_page(case_id: int, form: dict[str, str] | None = None, errors: dict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _case_page(case_id: int, form: dict[str, str] | None = None, errors: dict | None = None,
+               status: int = 200) -> tuple[str, int]:
     with unit_of_work(write=False) as uow:
         view = joint_actions.case_participation(uow.session, current_actor(), case_id, current_language())
     return render_template("portal/case_firms.html", view=view, form=form or {}, errors=errors or {}), status

@@ -29,7 +29,7 @@ def _render(task_id: str, errors: dict | None = None, posted: dict | None = None
         page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id, current_language())
         options = submissions.field_options(uow.session, page.form if page.may_complete else None,
                                             page.task.province, page.data, current_language(), runtime.clock)
-        firms = firm_figures.summary(uow.session, current_actor(), page.instance)
+        firms = firm_figures.summary(uow.session, current_actor(), page.instance, page.task.element_id)
     if posted is not None:
         page.data = {**page.data, **posted}
     return render_template("tasks/show.html", page=page, errors=errors or {}, field_options=options,

@@ -30,6 +30,9 @@ CASE_PROCESS = "cluster_case"
 POSTING_ROLES = frozenset({"cda", "cluster_expert"})
 DONE_MESSAGE = "joint_action_done"
 DOCUMENT_FIELD = "joint_action_document"
+# the cluster case's tasks whose pages show the firms' figures (the diagnostic study, the plan, its evaluation)
+FIGURE_TASKS = frozenset({"diagnostic_study", "review_diagnostic", "draft_action_plan", "annual_report",
+                          "yearly_evaluation"})
 MAX_TITLE, MAX_BODY, MAX_REPORT = 200, 4000, 4000
 
 
@@ -237,7 +240,8 @@ def _deliver(session: Session, case: ProcessInstance, action: JointAction, repor
         route(session, case, DONE_MESSAGE, {
             "joint_action_id": action.id, "joint_action_title": action.title,
             "cluster_name": cluster.name if cluster else (case.title or ""),
-            "title": f"بازخورد اقدام مشترک {action.title}", "firm_ids": firm_ids}, runtime, now, actor.username, 0)
+            "title": f"بازخورد اقدام مشترک {action.title}", "firm_ids": firm_ids},
+            runtime, now, actor.username, 0)
     return firm_ids
 
 
@@ -253,10 +257,13 @@ class Summary:
     figures: Figures
 
 
-def summary(session: Session, actor: Actor, case: ProcessInstance) -> Summary | None:
-    """The firms' figures shown on a cluster case's page and its tasks (None for other cases and for firm
-    representatives); the caller has checked that the actor may read the case."""
+def summary(session: Session, actor: Actor, case: ProcessInstance, element_id: str | None = None) -> Summary | None:
+    """The firms' figures shown on a cluster case's page and on its tasks that read them (``element_id``); None
+    for other cases and tasks, and for firm representatives. The caller has checked that the actor may read the
+    case."""
     if case.process_id != CASE_PROCESS or actor.for_firms:
+        return None
+    if element_id is not None and element_id not in FIGURE_TASKS:
         return None
     return Summary(case.id, survey_count(session, case.id), figures(session, case.id))
 

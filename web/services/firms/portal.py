@@ -156,7 +156,8 @@ def _home(session: Session, firm: Firm, now: datetime) -> FirmHome:
     if case is None:
         return FirmHome(firm.id, firm.name, cluster.name if cluster else None, None, None, [], [], [], tasks, surveys)
     today = to_jalali(now)
-    meetings = [m for m in session.scalars(select(Meeting).where(Meeting.instance_id == case.id, Meeting.held_on.is_(None))
+    meetings = [m for m in session.scalars(select(Meeting).where(Meeting.instance_id == case.id,
+                                                                 Meeting.held_on.is_(None))
                                            .order_by(Meeting.meeting_date)) if (m.meeting_date or "") >= today]
     announcements = list(session.scalars(select(Announcement).where(Announcement.case_id == case.id)
                                          .order_by(Announcement.posted_at.desc()).limit(20)))

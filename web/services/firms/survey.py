@@ -106,7 +106,8 @@ def interest_count(session: Session, case_id: int) -> InterestCount:
     asked = session.scalar(select(func.count(func.distinct(ProcessInstance.firm_id))).where(
         ProcessInstance.parent_id == case_id, ProcessInstance.process_id == INTEREST_PROCESS)) or 0
     answers: Counter[str] = Counter()
-    for data in session.scalars(select(TaskRecord.data).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+    for data in session.scalars(select(TaskRecord.data)
+                                .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
                                 .where(ProcessInstance.parent_id == case_id,
                                        ProcessInstance.process_id == INTEREST_PROCESS,
                                        TaskRecord.status == "completed", TaskRecord.form_id == INTEREST_FORM)):
