@@ -119,3 +119,14 @@ def test_a_representative_cannot_complete_another_firm_s_task(ctx):
     task = one(per_firm(case, "firm_survey")[a], "answer_survey")
     with pytest.raises(TaskNotFound):
         complete(task.id, SURVEY, actor=firm_actor("rep_b", b))
+
+
+def test_with_no_represented_firm_nobody_is_asked_and_the_case_says_so(ctx):
+    from tests.processes.helpers import history
+
+    case = open_case()
+    add_firm(cluster_of(case), "بی‌نماینده", "10100000009")
+    to_diagnostic(case)
+    assert [c for c in children(case) if c.process_id.startswith("firm_")] == []
+    asked = [e.data["name"] for e in history(case) if e.action == "no_firms_asked"]
+    assert asked == ["firm_interest_invited", "firm_survey_requested"]

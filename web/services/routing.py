@@ -94,8 +94,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
             started = start_by_message(session, definition, name, one.payload, sender, runtime, now, actor, depth,
                                        firm_id=one.firm_id)
         if started is None:
-            record(session, sender, "message_unrouted", now, actor=actor,
-                   data={"name": name, "payload": payload, "waiting": 0})
+            record(session, sender, "no_firms_asked", now, actor=actor, data={"name": name, "payload": payload})
         return started
     refresh_calendar(runtime, session)
     with engine_errors():
