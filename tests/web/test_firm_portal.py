@@ -346,3 +346,57 @@ def test_a_done_joint_action_s_document_reaches_the_firms_registered_for_it_only
     assert cda.get(path).status_code == 200
     assert signed_in(ctx, "sup_f").get(path).status_code == 404        # another province's staff
     assert signed_in(ctx, "rep_a").get(f"/firm/joint-actions/{actions['نمایشگاه مشترک']}/document").status_code == 404
+
+
+@pytest.fixture
+def both(app):
+    """As ``ctx``, on SQLite and PostgreSQL."""
+    with app.app_context():
+        deploy_processes()
+        make_user("cda_t", ["cda"], ["tehran"])
+        yield app
+
+
+def test_the_portal_s_figures_on_both_databases(both, clock):
+    from web.services.actors import Actor
+    from web.services.firms import joint_actions, portal
+
+    case, a, b = firms_case()
+    actions = plan_with_registrations(case, a, b)
+    cda = Actor("cda_t", frozenset({"cda"}), frozenset({"tehran"}))
+    runtime = current_runtime()
+    joint_actions.mark_done(case, actions["نمایشگاه مشترک"], "گزارش", actor=cda, uow=unit_of_work(),
+                            runtime=runtime, clock=clock)
+    feedback = children(case, "firm_feedback")
+    firm_does(one(feedback[a], "give_feedback"), {"satisfaction": "4"}, "rep_a")
+    firm_does(one(feedback[b], "give_feedback"), {"satisfaction": "3"}, "rep_b")
+    with unit_of_work(write=False) as uow:
+        view = joint_actions.case_participation(uow.session, cda, case, "fa")
+        public = portal.public_clusters(uow.session, "tehran")
+        period = dashboard.parse_period(None, None, clock.now())
+        measured = service_card.measure(uow.session, clock, period=period, provinces=["tehran"])
+    assert (view.figures.firms_participating, view.figures.registrations, view.figures.mean_satisfaction) == (2, 3, 3.5)
+    assert [(x.title, len(x.registrations), x.feedback_count) for x in view.actions] == \
+        [("آموزش بازاریابی", 1, 0), ("نمایشگاه مشترک", 2, 2)]
+    assert [c.kind for c in public.clusters[0].calls] == ["survey"]   # registration answered; the survey not yet
+    assert (measured.recipients_basis, measured.firms_served[-1]) == ("joint_actions", 2)
+
+
+def test_an_unanswered_call_closes_after_30_days(ctx, clock):
+    from tests.processes.helpers import advance
+
+    case, a, b = firms_case()
+    to_diagnostic(case)
+    surveys = children(case, "firm_survey")
+    firm_does(one(surveys[a], "answer_survey"), SURVEY, "rep_a")
+    advance(clock, days=29)
+    assert 'data-call="survey"' in text(Client(ctx).get("/clusters/tehran"))
+    advance(clock, days=2)
+    with unit_of_work(write=False) as uow:
+        closed = uow.session.get(ProcessInstance, surveys[b])
+        assert closed.status == "completed"
+    body = text(Client(ctx).get("/clusters/tehran"))
+    assert 'data-call="survey"' not in body and 'data-call="interest"' in body   # interest: the stage's call
+    page = text(signed_in(ctx, "cda_t").get(f"/cases/{case}/firms"))
+    assert re.search(r'data-testid="survey-count">۱ بنگاه از ۲ بنگاه', page)
+    assert 'data-testid="firm-tasks"' not in text(signed_in(ctx, "rep_b").get("/firm"))
