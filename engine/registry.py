@@ -69,6 +69,8 @@ class SpecSet:
     decision_ids: list[str] = field(default_factory=list)
     # message name -> id of the process a message start event of which catches it
     message_starts: dict[str, str] = field(default_factory=dict)
+    # message name -> the spiffworkflow properties of the message start event that catches it
+    message_start_properties: dict[str, dict[str, str]] = field(default_factory=dict)
     # process id -> how people start it: the role of the none start event's lane, its start form
     manual_starts: dict[str, ManualStart] = field(default_factory=dict)
 
@@ -151,8 +153,9 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
             for one in [spec, *subprocesses.values()]:
                 _lanes_to_roles(one, roles_by_process.get(one.name, {}))
             spec_set.processes[process_id] = (spec, subprocesses)
-            for name in _start_messages(spec):
+            for name, props in _start_messages(spec):
                 spec_set.message_starts.setdefault(name, process_id)
+                spec_set.message_start_properties.setdefault(name, props)
             manual = _manual_start(spec)
             if manual is not None and process_id not in called:  # a called process is not started by hand
                 spec_set.manual_starts[process_id] = manual
@@ -166,13 +169,14 @@ def parse_spec_set(key: str, sources: dict[str, bytes]) -> SpecSet:
     return spec_set
 
 
-def _start_messages(spec: Any) -> list[str]:
-    names = []
+def _start_messages(spec: Any) -> list[tuple[str, dict[str, str]]]:
+    found = []
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
         if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
-            names.append(definition.name)
-    return names
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            found.append((definition.name, dict(properties)))
+    return found
 
 
 def _manual_start(spec: Any) -> ManualStart | None:

@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     from .inbox import bp as inbox_bp
     from .letters import bp as letters_bp
     from .notices import bp as notices_bp
+    from .portal import bp as portal_bp
     from .reports import bp as reports_bp
     from .start import bp as start_bp
     from .tasks import bp as tasks_bp
@@ -73,7 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (auth_bp, inbox_bp, tasks_bp, start_bp, cases_bp, reports_bp, designer_bp,
-                      letters_bp, notices_bp, closures_bp):
+                      letters_bp, notices_bp, closures_bp, portal_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API; bearer tokens only, so exempt from CSRF
     app.context_processor(_navigation)

@@ -35,7 +35,7 @@ SCOPED = {"cases.show", "tasks.show", "tasks.submit", "tasks.comment", "tasks.do
           "api_instances.show_instance"}
 OWN_OR_PUBLIC = {"static", "letters.verify", "inbox.home", "inbox.index", "api_tasks.list_tasks", "api_auth.token",
                  "api.health", "api.live", "api.ready", "api-docs.openapi_json", "notices.index", "notices.mark_read",
-                 "notices.profile"}
+                 "notices.profile", "portal.clusters", "portal.home"}
 BODIES = {  # valid bodies, so that a refusal is about the scope, not about the body
     "api_tasks.complete": {"data": {"decision": "approve"}}, "api_tasks.handover": {"to": "expert"},
     "api_cases.suspend": {"reason": "x"}, "api_cases.resume": {"reason": "x"}, "api_cases.terminate": {"reason": "x"},
@@ -115,7 +115,8 @@ def world(app, tmp_path) -> World:
 def _url(rule, case: Case) -> str:  # type: ignore[no-untyped-def]
     values = {"instance_id": case.id, "task_id": case.task, "attachment_id": case.attachment,
               "letter_id": case.letter, "kind": "csv", "process_id": "document_review", "version": 1,
-              "version_id": 1, "draft_id": 1, "form_id": "document_review_decision", "kind_id": "test"}
+              "version_id": 1, "draft_id": 1, "form_id": "document_review_decision", "kind_id": "test",
+              "survey_case_id": case.id, "case_id": case.id, "action_id": 1, "province": "tehran"}
     if "action" in rule.arguments:
         values["action"] = "claim" if rule.endpoint == "inbox.task_action" else "suspend"
     return rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]

@@ -344,10 +344,9 @@ def test_service_card_measures_figures_in_scope(app, card_cases):
     assert (shown["running_cases"], shown["running_longest_days"]) == (("1", "۱"), ("60", "۶۰"))
     # two identification rounds in 12 months: twice a year
     assert (shown["rounds_started"], shown["rounds_per_year"]) == (("2", "۲"), ("2", "۲"))
-    # request, production and delivery now run in clusterflow, at this host; informing stays as declared
+    # every access stage now runs in clusterflow, at this host (informing: the firms' portal's public page)
     assert "clusterflow" in _measured(page, "system_name") and "http://localhost/" in _measured(page, "web_address")
-    assert "http://localhost/" not in cell(page, "access-stages", 'data-stage="informing"', 'data-col="now"')
-    for stage in ("request", "production", "delivery"):
+    for stage in ("informing", "request", "production", "delivery"):
         assert "http://localhost/" in cell(page, "access-stages", f'data-stage="{stage}"', 'data-col="now"')
 
     measured = client.get("/service-card.json").get_json()["measured"]
@@ -362,7 +361,8 @@ def test_service_card_measures_figures_in_scope(app, card_cases):
     assert (measured["completed_cases"], measured["mean_days"], measured["median_days"]) == (2, 45, 45)
     assert (measured["running_cases"], measured["running_mean_days"], measured["running_longest_days"]) == (1, 60, 60)
     assert (measured["rounds_started"], measured["rounds_per_year"]) == (2, 2)
-    assert measured["electronic_stages"] == ["request", "production", "delivery"]
+    # informing: the public page of a province's clusters and the firms' home (the firms' portal)
+    assert measured["electronic_stages"] == ["informing", "request", "production", "delivery"]
     assert measured["web_address"] == "http://localhost/" and measured["system_name"] == "clusterflow"
     assert client.get("/service-card.json").get_json()["declared"] == service_card.declared()
 

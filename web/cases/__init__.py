@@ -14,6 +14,7 @@ from ..input_guard import small_int
 from ..security import current_actor
 from ..services import admin, case_view, cases
 from ..services.errors import InvalidInput
+from ..services.firms import joint_actions as firm_figures
 from .export import export_csv, export_xlsx
 
 bp = Blueprint("cases", __name__)
@@ -73,8 +74,9 @@ def show(instance_id: int):  # type: ignore[no-untyped-def]
     with unit_of_work(write=False) as uow:
         view = case_view.load_case(uow.session, current_runtime(), current_actor(), instance_id,
                                    current_language())
+        firms = firm_figures.summary(uow.session, current_actor(), view.instance)
     actor = current_actor()
-    return render_template("cases/show.html", view=view, can_act=bool(actor.roles & admin.ADMIN_ROLES))
+    return render_template("cases/show.html", view=view, firms=firms, can_act=bool(actor.roles & admin.ADMIN_ROLES))
 
 
 @bp.get("/cases/<int:instance_id>/data.json")

@@ -8,6 +8,8 @@ from .inquiries import Inquiry
 from .instances import MessageWait, ProcessInstance, Timer
 from .letters import Letter, LetterSequence
 from .permits import Permit, PermitRequest
+from .portal import (Announcement, JointActionDelivery, JointActionFeedback, JointActionRegistration,
+                     SurveyResponse)
 from .notices import Notice, NoticePreference
 from .processes import ProcessDefinition, ProcessVersion
 from .register import Cluster, ClusterRanking, Firm, JointAction, Meeting, Resolution
@@ -21,4 +23,5 @@ __all__ = [
     "Event", "FirmRepresentation", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
     "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",
+    "Announcement", "JointActionDelivery", "JointActionFeedback", "JointActionRegistration", "SurveyResponse",
 ]

@@ -89,7 +89,9 @@ class MeasuredSchema(ma.Schema):
                                         "months": m.period.length, "start": m.period.start.isoformat(),
                                         "end": m.period.end.isoformat()})
     provinces = fields.List(fields.String(), allow_none=True, metadata={"description": "null: every province"})
-    recipients_basis = fields.String(metadata={"description": "firms, or cases when firm counts are unknown"})
+    recipients_basis = fields.String(metadata={"description": "joint_actions (firms taking part in a joint action "
+                                                              "each month), firms, or cases when firm counts are unknown"})
+    firms_served = fields.List(fields.Integer(), metadata={"description": "per month: firms in a joint action"})
     recipients_total = fields.Integer()
     recipients_per_month = fields.Function(lambda m: _rounded(m.recipients_per_month))
     cases_started = fields.Integer()

@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Cluster, ClusterRanking, Firm, JointAction, Meeting, ProcessInstance, Resolution, TaskRecord
-from .firms.enrolment import record_firm_task
+from .firms.enrolment import record_enrolment_task
+from .firms.participation import record_participation_task
 from .inquiries import record_inquiry_state, record_inquiry_task
 from .letters import issue_for_task
 from .permits import record_permit_state, record_permit_task
@@ -32,7 +33,8 @@ def record_task(session: Session, instance: ProcessInstance, task: TaskRecord, d
     issue_for_task(session, instance, task, data, facts, now)
     record_permit_task(session, instance, task, data, facts, now)
     record_inquiry_task(session, instance, task, data, facts, now)
-    record_firm_task(session, instance, task, data, facts, now)
+    record_enrolment_task(session, instance, task, data, facts, now)
+    record_participation_task(session, instance, task, data, facts, now)
     if task.form_id == "candidate_register" and instance.province:
         for candidate in data.get("candidates") or []:
             upsert_cluster(session, instance.province, candidate, now)

@@ -21,6 +21,7 @@ from ..runtime import Runtime
 from .closures import refresh_calendar
 from .engine_calls import engine_errors, restore_workflow
 from .errors import ProcessFailed
+from .firms.fan_out import fans_out, firm_starts
 from .projection import record, sync
 
 MAX_DEPTH = 8
@@ -82,11 +83,19 @@ def deliver(session: Session, instance: ProcessInstance, name: str, payload: Any
 
 def start_by_message(session: Session, definition: ProcessDefinition, name: str, payload: Any,
                      sender: ProcessInstance | None, runtime: Runtime, now: datetime, actor: str | None,
-                     depth: int, firm_id: int | None = None) -> ProcessInstance:
-    """Start ``definition``'s process with the message ``name``; ``firm_id``: the firm the new case is about
-    (firm representatives of that firm see it; None: a case about no single firm)."""
+                     depth: int, firm_id: int | None = None) -> ProcessInstance | None:
+    """Start the instance message ``name`` asks for; one per firm (the last, or None for no firm) when its
+    start event says ``for_each_firm`` (web/services/firms/fan_out.py)."""
     version = session.get(ProcessVersion, definition.version_id)
     spec_set = runtime.spec_set(version)
+    if firm_id is None and fans_out(spec_set, name):
+        started = None
+        for one in firm_starts(session, sender, payload):
+            started = start_by_message(session, definition, name, one.payload, sender, runtime, now, actor, depth,
+                                       firm_id=one.firm_id)
+        if started is None:
+            record(session, sender, "no_firms_asked", now, actor=actor, data={"name": name, "payload": payload})
+        return started
     refresh_calendar(runtime, session)
     with engine_errors():
         workflow = runtime.engine.start_by_message(spec_set, definition.process_id, name, payload)

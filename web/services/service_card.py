@@ -4,9 +4,10 @@ The declared values are in ``web/data/service_card.json`` in both languages.
 The measured figures cover a period of whole Jalali months and the cases in the
 actor's scope:
 
-- recipients: firms served per month where case firm counts are known (from
-  ``firms_of``), otherwise cluster cases started per month; ``recipients_basis``
-  says which;
+- recipients: firms served per month, the firms taking part in at least one joint
+  action each month (web/services/firms/served.py) when any firm took part; otherwise
+  firms per month where case firm counts are known (from ``firms_of``), otherwise
+  cluster cases started per month; ``recipients_basis`` says which;
 - time to deliver: mean and median days from start to completion of the
   cluster cases completed in the period, and how long the running ones have run;
 - frequency: identification rounds started in the period, per year.
@@ -29,6 +30,7 @@ from .actors import Actor
 from .cases import require_supervisor
 from .aggregates import days_between, moment, quantiles
 from .dashboard import FIRMS_COLUMN, FirmsOf, Period, in_scope, parse_period, scope
+from .firms.served import firms_served
 from .inquiries.form_two import form_two_rows
 from .permits.form_one import form_one_rows
 
@@ -98,6 +100,7 @@ class Measured:
     system_name: str
     web_address: str | None
     electronic_stages: list[str]
+    firms_served: list[int] = field(default_factory=list)   # per month of the period: firms in joint actions
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,9 @@ def measure(session: Session, clock: Clock, *, period: Period, provinces: list[s
         started, total_firms, with_firms = len(rows), sum(firms), len(firms)
     basis = "firms" if with_firms else "cases"
     total = int(total_firms or 0) if with_firms else started
+    served = firms_served(session, period, provinces)
+    if any(served):
+        basis, total = "joint_actions", sum(served)
 
     durations = of(CASE_PROCESS, literal(1).label("grp"),
                    days_between(session, ProcessInstance.started_at, ProcessInstance.completed_at).label("value")
@@ -194,7 +200,7 @@ def measure(session: Session, clock: Clock, *, period: Period, provinces: list[s
         running_mean_days=None if running_mean is None else float(running_mean),
         running_longest_days=None if running_longest is None else float(running_longest), rounds_started=rounds,
         rounds_per_year=rounds * 12 / period.length, system_name=SYSTEM_NAME, web_address=web_address,
-        electronic_stages=stages)
+        electronic_stages=stages, firms_served=served)
 
 
 def localize(card: dict[str, Any], measured: Measured, language: str) -> ServiceCard:

@@ -139,7 +139,8 @@ def save_draft(task_id: str, raw: Mapping[str, Any], *, actor: Actor, uow: UnitO
     """
     with uow:
         task = uow.session.get(TaskRecord, str(task_id))
-        if task is None or task.status != "open" or not actor.may_work_on(task.role, task.province, task.assignee, task.firm_id):
+        if task is None or task.status != "open" or \
+                not actor.may_work_on(task.role, task.province, task.assignee, task.firm_id):
             raise TaskNotFound(f"no open task {task_id} of yours")
         draft = uow.session.get(TaskDraft, (task.id, actor.username))
         if draft is None:

@@ -13,6 +13,7 @@ from ..runtime import current_runtime
 from ..security import current_actor
 from ..services import attachments, submissions, task_page
 from ..services.errors import InvalidInput
+from ..services.firms import joint_actions as firm_figures
 from .form_input import read_form, uploaded_files
 
 bp = Blueprint("tasks", __name__)
@@ -28,9 +29,11 @@ def _render(task_id: str, errors: dict | None = None, posted: dict | None = None
         page = task_page.load_task_page(uow.session, runtime, current_actor(), task_id, current_language())
         options = submissions.field_options(uow.session, page.form if page.may_complete else None,
                                             page.task.province, page.data, current_language(), runtime.clock)
+        firms = firm_figures.summary(uow.session, current_actor(), page.instance, page.task.element_id)
     if posted is not None:
         page.data = {**page.data, **posted}
-    return render_template("tasks/show.html", page=page, errors=errors or {}, field_options=options), status
+    return render_template("tasks/show.html", page=page, errors=errors or {}, field_options=options,
+                           firms=firms), status
 
 
 @bp.get("/tasks/<task_id>")

@@ -3,7 +3,7 @@
 (processes/firm_registration.bpmn).
 
 Two hooks run inside the case's transaction: :func:`start_data` fills an invitation case's data from the
-firm register when it starts (the firms of the named cluster case), and :func:`record_firm_task` carries
+firm register when it starts (the firms of the named cluster case), and :func:`record_enrolment_task` carries
 out a completed invitation or review task (people, links, SMS). Either refuses bad input at the field,
 and then nothing of the action is recorded.
 """
@@ -65,7 +65,7 @@ def start_data(session: Session, process_id: str, clean: dict[str, Any], provinc
             "invitations": [{"firm": f.national_id} for f in firms if f.id not in represented]}
 
 
-def record_firm_task(session: Session, instance: ProcessInstance, task: TaskRecord, data: Mapping[str, Any],
+def record_enrolment_task(session: Session, instance: ProcessInstance, task: TaskRecord, data: Mapping[str, Any],
                      facts: Mapping[str, Any], now: datetime) -> None:
     """Carry out a completed invitation or registration review (records.py's hook)."""
     if task.form_id == "firm_invitations" and instance.process_id == INVITATION_PROCESS:
