@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import TEHRAN, from_jalali, latin_digits, to_jalali
 from engine.clock import Clock
 
-from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
+from ..models import ProcessDefinition, ProcessInstance, StageStay, TaskRecord
 from .actors import Actor
 from .aggregates import bucket, days_between, later, moment, quantiles
 from .cases import STATUSES, has_failed_step, require_supervisor
@@ -198,36 +198,23 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def stage_stays(session: Session, cases: Callable[[Any], Any], now: datetime, period: Period | None = None) -> Any:
-    """Each stay of each case in a stage, from its ``stage_changed`` events: a subquery (stage, start, end).
+def stays_in_period(session: Session, provinces: list[str] | None, process_id: str | None, now: datetime,
+                    period: Period) -> Any:
+    """The stays in a stage that overlap the period, as a subquery (``grp``: the stage, ``value``: days).
 
-    A stay lasts from the event that entered the stage to the next stage change;
-    the last one to the case's completion (or termination), or to ``now`` while
-    it runs or is suspended. A stage the case was in before its first recorded
-    change counts from the case's start. ``cases`` narrows a query joined to
-    ``process_instance`` to the cases counted; with a ``period``, only cases that
-    existed during it are read (their stays are the only ones that can overlap it).
+    Read from ``stage_stay`` (kept with each stage change, web.services.stage_stays):
+    a stay lasts from entering its stage to the next change or the case's end; an
+    open one to ``now``.
     """
-    order = (Event.at, Event.id)
-    finished = case((ProcessInstance.status.in_(("completed", "terminated")), ProcessInstance.completed_at),
-                    else_=None)
-    alive = () if period is None else (
-        ProcessInstance.started_at < period.end,
-        or_(ProcessInstance.status.notin_(("completed", "terminated")), ProcessInstance.completed_at.is_(None),
-            ProcessInstance.completed_at >= period.start))
-    changes = cases(
-        select(Event.data["from"].as_string().label("src"), Event.data["to"].as_string().label("dst"),
-               Event.at.label("at"), ProcessInstance.started_at.label("started"),
-               func.coalesce(finished, moment(now)).label("finished"),
-               func.row_number().over(partition_by=Event.instance_id, order_by=order).label("rn"),
-               func.lead(Event.at).over(partition_by=Event.instance_id, order_by=order).label("next_at"))
-        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(Event.action == "stage_changed", *alive)).subquery()
-    before_first = select(changes.c.src.label("stage"), changes.c.started.label("start"),
-                          later(session, changes.c.at, changes.c.started).label("end")).where(changes.c.rn == 1)
-    entered = select(changes.c.dst.label("stage"), changes.c.at.label("start"),
-                     later(session, func.coalesce(changes.c.next_at, changes.c.finished), changes.c.at).label("end"))
-    return union_all(before_first, entered).subquery()
+    end = func.coalesce(StageStay.left_at, moment(now))
+    query = in_scope(select(StageStay.stage.label("grp"),
+                            days_between(session, StageStay.entered_at,
+                                         later(session, end, StageStay.entered_at)).label("value"))
+                     .where(StageStay.stage != "", StageStay.entered_at < moment(period.end),
+                            end >= moment(period.start)), provinces, StageStay.province)
+    if process_id:
+        query = query.where(StageStay.process_id == process_id)
+    return query.subquery()
 
 
 def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: DashboardFilters, *,
@@ -277,10 +264,7 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     overdue_by_role = sorted((RoleOverdue(role, int(overdue or 0), total) for role, overdue, total in per_role),
                              key=lambda r: (-r.overdue, r.role or ""))
 
-    stays = stage_stays(session, cases, now, period)
-    in_period = (select(stays.c.stage.label("grp"), days_between(session, stays.c.start, stays.c.end).label("value"))
-                 .where(stays.c.stage.is_not(None), stays.c.stage != "",
-                        stays.c.start < moment(period.end), stays.c.end >= moment(period.start))).subquery()
+    in_period = stays_in_period(session, provinces, filters.process_id, now, period)
     stage_times = [StageTime(stage, stays_count, mean, p90) for stage, (stays_count, mean, p90) in
                    sorted(quantiles(session, in_period, 0.9).items(), key=lambda item: stage_key(item[0]))]
 
