@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -21,9 +23,23 @@ from engine.calendar import TEHRAN, persian_digits, to_jalali
 from ..i18n import current_language, stage_label
 from ..reference import provinces
 from ..services.cases import CaseRow
+from ..services.exports import ExportSettings
 
 CSV_CHUNK = 500          # lines per piece of the CSV answer
 BLOCK = 256 * 1024       # bytes per piece of the XLSX answer
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_settings(config: Mapping[str, Any]) -> ExportSettings:
+    """Background exports as configured: files under DATA_DIR/exports, the row threshold, how long files stay."""
+    return ExportSettings(Path(config["DATA_DIR"]) / "exports", int(config["EXPORT_BACKGROUND_ROWS"]),
+                          timedelta(hours=float(config["EXPORT_KEEP_HOURS"])))
+
+
+def write(rows: Iterable[CaseRow], kind: str) -> Iterator[bytes]:
+    """The file of ``kind`` (csv or xlsx) in pieces."""
+    return export_csv(rows) if kind == "csv" else export_xlsx(rows)
 
 
 def _header() -> list[str]:

@@ -128,6 +128,16 @@ def check_filters(actor: Actor, filters: CaseFilters, clock: Clock) -> None:
     _filtered(select(ProcessInstance.id), actor, filters, clock.now())
 
 
+def count_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Clock) -> int:
+    """How many cases match ``filters`` in the actor's scope (what an export of them would carry).
+
+    :raise Forbidden, InvalidInput:
+    """
+    require_supervisor(actor)
+    query = _filtered(select(ProcessInstance.id), actor, filters, clock.now())
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 def iter_cases(session: Session, actor: Actor, filters: CaseFilters, clock: Clock, *,
                batch: int = EXPORT_BATCH) -> Iterator[CaseRow]:
     """Every case matching ``filters`` in the list's order, read from the database ``batch`` rows at a time
