@@ -217,6 +217,27 @@ def stays_in_period(session: Session, provinces: list[str] | None, process_id: s
     return query.subquery()
 
 
+def open_by_role(session: Session, provinces: list[str] | None, process_id: str | None,
+                 now: datetime) -> list[RoleOverdue]:
+    """Open tasks of running cases per role, and how many of them are late.
+
+    A case's tasks are open only while it runs or is suspended (terminating withdraws
+    them, completing closes them), so the open tasks of suspended cases are the ones
+    left out; the province is the task's own (its case's). Read from the open tasks'
+    partial index, whatever the number of closed ones.
+    """
+    late = case((TaskRecord.due_at < moment(now), 1), else_=0)
+    suspended = select(ProcessInstance.id).where(ProcessInstance.id == TaskRecord.instance_id,
+                                                 ProcessInstance.status == "suspended").exists()
+    query = in_scope(select(TaskRecord.role, func.sum(late), func.count())
+                     .where(TaskRecord.status == "open", ~suspended).group_by(TaskRecord.role),
+                     provinces, TaskRecord.province)
+    if process_id:
+        query = query.where(select(ProcessInstance.id).where(ProcessInstance.id == TaskRecord.instance_id,
+                                                             ProcessInstance.process_id == process_id).exists())
+    return [RoleOverdue(role, int(overdue or 0), total) for role, overdue, total in session.execute(query)]
+
+
 def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: DashboardFilters, *,
                     stage_order: Sequence[str] = (), firms_of: FirmsOf | object | None = None) -> Dashboard:
     """Every figure of the dashboard for the cases in the actor's scope, narrowed by ``filters``.
@@ -244,24 +265,20 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     def stage_key(stage: str | None) -> tuple[int, str]:
         return (order.get(stage, len(order)) if stage else len(order) + 1, stage or "")
 
-    running = session.execute(cases(select(ProcessInstance.stage, func.count(ProcessInstance.id))
+    # count(*), not count(id): each figure is read from an index alone (index-only scans, migration 0010)
+    running = session.execute(cases(select(ProcessInstance.stage, func.count())
                                     .where(ProcessInstance.status == "running").group_by(ProcessInstance.stage)))
     running_by_stage = sorted((StageCount(stage, count) for stage, count in running), key=lambda r: stage_key(r.stage))
 
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     for province, status, count in session.execute(cases(
-            select(ProcessInstance.province, ProcessInstance.status, func.count(ProcessInstance.id))
+            select(ProcessInstance.province, ProcessInstance.status, func.count())
             .group_by(ProcessInstance.province, ProcessInstance.status))):
         counts[province][status] = counts[province].get(status, 0) + count
     by_province = [ProvinceRow(p, counts[p]) for p in sorted(counts, key=lambda p: p or "")]
     totals = {status: sum(row.by_status.get(status, 0) for row in by_province) for status in STATUSES}
 
-    late = case((TaskRecord.due_at < moment(now), 1), else_=0)
-    per_role = session.execute(cases(select(TaskRecord.role, func.sum(late), func.count(TaskRecord.id))
-                                     .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-                                     .where(TaskRecord.status == "open", ProcessInstance.status == "running")
-                                     .group_by(TaskRecord.role)))
-    overdue_by_role = sorted((RoleOverdue(role, int(overdue or 0), total) for role, overdue, total in per_role),
+    overdue_by_role = sorted(open_by_role(session, provinces, filters.process_id, now),
                              key=lambda r: (-r.overdue, r.role or ""))
 
     in_period = stays_in_period(session, provinces, filters.process_id, now, period)
@@ -269,7 +286,7 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
                    sorted(quantiles(session, in_period, 0.9).items(), key=lambda item: stage_key(item[0]))]
 
     months = monthly(session, cases, period, firms_of)
-    failed_steps = session.scalar(cases(select(func.count(ProcessInstance.id)).where(
+    failed_steps = session.scalar(cases(select(func.count()).select_from(ProcessInstance).where(
         ProcessInstance.status == "running", has_failed_step()))) or 0
     return Dashboard(filters, period, provinces, now, running_by_stage, by_province, totals, overdue_by_role,
                      stage_times, months, any(m.firms is not None for m in months), process_names(session),
@@ -303,7 +320,7 @@ def monthly(session: Session, cases: Callable[[Any], Any], period: Period,
     known = firms_of is FIRMS_COLUMN
     firm_count = ProcessInstance.firms if known else literal(None, Integer)
     rows = {i: (n, total, n - with_firms) for i, n, total, with_firms in session.execute(cases(
-        select(index, func.count(ProcessInstance.id), func.sum(firm_count), func.count(firm_count))
+        select(index, func.count(), func.sum(firm_count), func.count(firm_count))
         .where(*started).group_by(index)))}
     out = []
     for i, month in enumerate(months):

@@ -1,9 +1,15 @@
-"""stage stays: each case's stays in its stages, kept with the stage changes, for the dashboard's time in stage
+"""stage stays: each case's stays in its stages, kept with the stage changes, for the dashboard's time in stage;
+indexes the dashboard's figures are read from alone (at 100,000 cases)
 
 Back-filled from the ``stage_changed`` events: a stay runs from the event that
 entered a stage to the next change, or to the case's completion or termination;
 the last one of a running or suspended case stays open. A stage a case held
 before its first recorded change counts from the case's start.
+
+The indexes let PostgreSQL answer the dashboard's counts from an index alone
+(index-only scans), without reading the cases' rows and their serialized state:
+running cases per stage, cases started per month with their firms, and the open
+tasks per role (a partial index: open tasks only).
 
 Revision ID: 0010_stage_stays
 Revises: 0008
@@ -38,6 +44,13 @@ WHERE c.dst IS NOT NULL AND c.dst <> ''
 """
 
 
+INDEXES = [
+    ("ix_process_instance_status_stage", "process_instance", ["status", "stage", "province", "process_id"]),
+    ("ix_process_instance_started_firms", "process_instance", ["started_at", "province", "process_id", "firms"]),
+]
+OPEN_TASKS = ("ix_task_open_role", "task", ["role", "province", "due_at", "instance_id"])
+
+
 def upgrade():
     op.create_table(
         "stage_stay",
@@ -59,9 +72,17 @@ def upgrade():
     op.execute(sql)
     op.create_index("ix_stage_stay_entered_at", "stage_stay", ["entered_at"])
     op.create_index("ix_stage_stay_instance_left", "stage_stay", ["instance_id", "left_at"])
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
+    name, table, columns = OPEN_TASKS
+    op.create_index(name, table, columns, postgresql_where=sa.text("status = 'open'"),
+                    sqlite_where=sa.text("status = 'open'"))
 
 
 def downgrade():
+    op.drop_index(OPEN_TASKS[0], table_name=OPEN_TASKS[1])
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_stage_stay_instance_left", table_name="stage_stay")
     op.drop_index("ix_stage_stay_entered_at", table_name="stage_stay")
     op.drop_table("stage_stay")
