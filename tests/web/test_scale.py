@@ -196,3 +196,12 @@ def test_inbox_reads_only_the_columns_it_shows(ctx, clock):
     assert {(r.instance_id % 3, r.overdue, r.process_id) for r in page.rows} == {(2, True, "document_review")}
     assert [r.case_title for r in page.rows] == [f"case {r.instance_id}" for r in page.rows]
     assert [s for s in seen if reads_state(s) or re.search(r"task\.data\b", s)] == []
+
+    # a suspended case's task is not counted; a task held by them in another province is (once)
+    with unit_of_work() as uow:
+        uow.session.get(ProcessInstance, 2).status = "suspended"
+        uow.session.get(TaskRecord, "t-3").assignee = "fars_expert"     # an Isfahan case's task
+        uow.session.get(TaskRecord, "t-5").assignee = "fars_expert"     # a Fars case's, held now
+        uow.commit()
+    with unit_of_work(write=False) as uow:
+        assert inbox.counts(uow.session, fars, clock) == {"open": 10, "overdue": 10}

@@ -28,7 +28,7 @@ class ProcessInstance(db.Model):
         Index("ix_process_instance_province_started", "province", "started_at"),
         Index("ix_process_instance_process_started", "process_id", "started_at"),
         # the dashboard's counts from an index alone (migration 0010)
-        Index("ix_process_instance_status_stage", "status", "stage", "province", "process_id"),
+        Index("ix_process_instance_status_figures", "status", "process_id", "province", "stage", "started_at"),
         Index("ix_process_instance_started_firms", "started_at", "province", "process_id", "firms"),
     )
 

@@ -20,8 +20,8 @@ class TaskRecord(db.Model):
         Index("ix_task_inbox", "status", "role", "province"),
         Index("ix_task_assignee", "assignee", "status"),
         Index("ix_task_instance_status", "instance_id", "status"),
-        # open tasks per role for the dashboard, from the index alone (migration 0010)
-        Index("ix_task_open_role", "role", "province", "due_at", "instance_id",
+        # open tasks per role (the dashboard, the inbox counts), from the index alone (migration 0010)
+        Index("ix_task_open_role", "role", "province", "assignee", "due_at", "instance_id",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
     )
 
