@@ -10,6 +10,7 @@ The indexes let PostgreSQL answer the dashboard's counts from an index alone
 (index-only scans), without reading the cases' rows and their serialized state:
 running cases per stage (and how long they have run), cases started per month with their firms, and the open
 tasks per role (a partial index: open tasks only), which the inbox counts on every page read too.
+The case list of a province narrowed to a stage finds its cases by (province, stage).
 
 Revision ID: 0010_stage_stays
 Revises: 0008
@@ -47,6 +48,7 @@ WHERE c.dst IS NOT NULL AND c.dst <> ''
 INDEXES = [
     ("ix_process_instance_status_figures", "process_instance", ["status", "process_id", "province", "stage", "started_at"]),
     ("ix_process_instance_started_firms", "process_instance", ["started_at", "province", "process_id", "firms"]),
+    ("ix_process_instance_province_stage", "process_instance", ["province", "stage", "updated_at"]),
 ]
 OPEN_TASKS = ("ix_task_open_role", "task", ["role", "province", "assignee", "due_at", "instance_id"])
 
