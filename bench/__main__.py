@@ -166,7 +166,7 @@ def main() -> None:
     workers on PostgreSQL), cost (HTTP per-request cost on SQLite), scale (BENCH_CASES cases on PostgreSQL,
     default 100,000). Results are merged into bench/results.json, so a partial run keeps the other figures."""
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    from . import request_cost, scale
+    from . import request_cost, scale, targets
 
     known = {"engine", "timers", "cost", "scale"}
     parts = set(sys.argv[1:]) or set(os.environ.get("BENCH_PARTS", ",".join(sorted(known))).split(","))
@@ -179,6 +179,7 @@ def main() -> None:
         results = {}
     given = os.environ.get("BENCH_DATABASE_URL")   # the scale part may run on a database given
     server = postgres_server() if parts & {"engine", "timers"} or ("scale" in parts and not given) else None
+    scale_count = None
     try:
         if "engine" in parts:
             bench_engine(results, server)
@@ -200,10 +201,12 @@ def main() -> None:
                 out = scale.run(server, int(os.environ.get("BENCH_CASES", "100000")))
                 scale.report(out)
                 results.setdefault("scale", {})[str(out["case_count"])] = out
+                scale_count = out["case_count"]
     finally:
         if server is not None:
             server.stop()
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    targets.report(targets.collect(results, parts, scale_count))
     print(f"written {path}")
 
 
