@@ -71,6 +71,29 @@ class Client:
         self.token = answer["token"]
 
 
+def process_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU these processes have used so far (those gone are left out)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def family(pid: int) -> list[int]:
+    """A process and its descendants."""
+    out = [pid]
+    for one in out:
+        try:
+            out += [int(c) for c in Path(f"/proc/{one}/task/{one}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,24 +128,11 @@ class Server:
 
     def pids(self) -> list[int]:
         """The server process and its children (gunicorn's workers)."""
-        out = [self.process.pid]
-        for pid in out:
-            try:
-                out += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-            except OSError:
-                pass
-        return out
+        return family(self.process.pid)
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server's processes have used so far (workers included)."""
-        total = 0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.pids())
 
     def peak_rss_mb(self) -> dict[int, float]:
         """Each server process's peak resident memory so far (MB)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .fixtures import TEMPLATE_COUNT, check_sample, copy_cases, play_templates
-from .http import Client, Server
+from .http import Client, Server, family, process_cpu_seconds
 
 PASSWORD = "bench-password-long-enough"
 SECRET = "bench-secret"
@@ -39,17 +39,45 @@ def percentiles(samples: list[float]) -> dict[str, float]:
             "requests": len(ordered)}
 
 
-def timed(client: Client, path: str, runs: int) -> dict[str, float]:
+class Meters:
+    """CPU used by the web server's processes and by the database's, to tell a request's cost from its wait on a
+    machine others share (wall-clock percentiles grow with the load; CPU per request much less)."""
+
+    def __init__(self, server: Server, database_pid: int | None) -> None:
+        self.server, self.database_pid = server, database_pid
+
+    def read(self) -> tuple[float, float | None]:
+        database = None if self.database_pid is None else process_cpu_seconds(family(self.database_pid))
+        return self.server.cpu_seconds(), database
+
+
+def timed(client: Client, path: str, runs: int, meters: Meters | None = None) -> dict[str, float]:
     status, _ = client.get(path)          # warm
     if status != 200:
         raise RuntimeError(f"GET {path}: {status}")
     samples = []
+    before = meters.read() if meters else None
     for _ in range(runs):
         t0 = time.perf_counter()
         status, _ = client.get(path)
         samples.append(time.perf_counter() - t0)
         assert status == 200, (path, status)
-    return percentiles(samples)
+    out = percentiles(samples)
+    if meters and before:
+        server, database = meters.read()
+        out["server_cpu_ms"] = (server - before[0]) / runs * 1000
+        if database is not None and before[1] is not None:
+            out["database_cpu_ms"] = (database - before[1]) / runs * 1000
+    return out
+
+
+def database_pid(server_pg: Any) -> int | None:
+    """The PostgreSQL postmaster's process id: of the server started here, or BENCH_PG_DATADIR's."""
+    datadir = os.environ.get("BENCH_PG_DATADIR") or (str(server_pg.datadir) if server_pg is not None else None)
+    try:
+        return int(Path(datadir, "postmaster.pid").read_text().split()[0]) if datadir else None
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def setup(url: str, count: int) -> tuple[int, dict[str, float], bool]:
@@ -197,23 +225,25 @@ def run(server_pg: Any, count: int) -> dict[str, Any]:
                            f"{WORKERS} workers x {THREADS} threads", "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(url, SECRET, Path(tmp), threads=THREADS, production=True, workers=WORKERS)
+        meters = Meters(server, database_pid(None if os.environ.get("BENCH_DATABASE_URL") else server_pg))
+        out["load_average_before"] = os.getloadavg()[0]
         try:
             api = Client(server.port)
             api.sign_in_api("expert", PASSWORD)
-            out["inbox_api"] = timed(api, "/api/v1/tasks", runs)
+            out["inbox_api"] = timed(api, "/api/v1/tasks", runs, meters)
             expert = Client(server.port)
             expert.login("expert", PASSWORD)
-            out["inbox_page"] = timed(expert, "/inbox", runs)
+            out["inbox_page"] = timed(expert, "/inbox", runs, meters)
             sup = Client(server.port)
             sup.login("sup", PASSWORD)
-            out["cases"] = timed(sup, "/cases", runs)
-            out["cases_filtered"] = timed(sup, "/cases?stage=feasibility&overdue=1&sort=-updated", runs)
-            out["case_page"] = timed(sup, f"/cases/{case_id}", runs)
-            out["dashboard_province"] = timed(sup, "/dashboard", runs)
+            out["cases"] = timed(sup, "/cases", runs, meters)
+            out["cases_filtered"] = timed(sup, "/cases?stage=feasibility&overdue=1&sort=-updated", runs, meters)
+            out["case_page"] = timed(sup, f"/cases/{case_id}", runs, meters)
+            out["dashboard_province"] = timed(sup, "/dashboard", runs, meters)
             hq = Client(server.port)
             hq.login("hq", PASSWORD)
-            out["dashboard_national"] = timed(hq, "/dashboard", runs)
-            out["service_card"] = timed(hq, "/service-card", runs)
+            out["dashboard_national"] = timed(hq, "/dashboard", runs, meters)
+            out["service_card"] = timed(hq, "/service-card", runs, meters)
             before = server.peak_rss_mb()
             out["export_csv"] = _export(server.port)
             after = server.peak_rss_mb()
@@ -222,6 +252,7 @@ def run(server_pg: Any, count: int) -> dict[str, Any]:
             out["export_csv"]["server_peak_rss_mb"] = max(after.values())
             cpu0 = server.cpu_seconds()
             out["throughput"] = _throughput(server.port, float(os.environ.get("BENCH_SECONDS", "20")))
+            out["load_average_after"] = os.getloadavg()[0]
             flow = out["throughput"]
             flow["server_cpu_s"] = server.cpu_seconds() - cpu0
             requests = flow["seconds"] * (flow["starts_per_s"] + 2 * flow["completions_per_s"])
@@ -255,11 +286,15 @@ def verdicts(out: dict[str, Any]) -> list[tuple[str, float, float, bool]]:
 
 def report(out: dict[str, Any]) -> None:
     print(f"== scale: {out['case_count']} cases on PostgreSQL (setup {out['setup_s']:.0f} s); {out['server']}, "
-          f"{out['cpus']} CPUs")
+          f"{out['cpus']} CPUs, load average {out.get('load_average_before', 0):.1f} before, "
+          f"{out.get('load_average_after', 0):.1f} after")
     for name in ("inbox_db", "inbox_api", "inbox_page", "cases", "cases_filtered", "case_page", "dashboard_province",
                  "dashboard_national", "service_card"):
         figure = out[name]
-        print(f"   {name:20} p50 {figure['p50_ms']:8.1f} ms   p95 {figure['p95_ms']:8.1f} ms  ({figure['requests']} requests)")
+        cpu = "" if "server_cpu_ms" not in figure else f"   CPU/request: server {figure['server_cpu_ms']:6.1f} ms" + (
+            f", database {figure['database_cpu_ms']:6.1f} ms" if "database_cpu_ms" in figure else "")
+        print(f"   {name:20} p50 {figure['p50_ms']:8.1f} ms   p95 {figure['p95_ms']:8.1f} ms  ({figure['requests']} "
+              f"requests){cpu}")
     export = out["export_csv"]
     print(f"   export_csv           {export['rows']} rows in {export['seconds']:.2f} s, server peak memory "
           f"+{export['server_peak_rss_growth_mb']:.0f} MB (peak {export['server_peak_rss_mb']:.0f} MB)")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, case, cast, func, literal, select, text
+from sqlalchemy import Integer, case, cast, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from ..models.types import UTCDateTime
@@ -31,7 +31,8 @@ def later(session: Session, first: Any, second: Any) -> Any:
 def days_between(session: Session, start: Any, end: Any) -> Any:
     """``end - start`` in days, fractions kept."""
     if _postgres(session):
-        return cast(func.extract("epoch", end - start), Float) / 86400.0
+        # two float epochs: EXTRACT of an interval is numeric since PostgreSQL 14, slower over 100,000 rows
+        return (func.date_part("epoch", end) - func.date_part("epoch", start)) / 86400.0
     return func.julianday(end) - func.julianday(start)
 
 
