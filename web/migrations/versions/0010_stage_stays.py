@@ -1,15 +1,15 @@
-"""stage stays: each case's stays in its stages, kept with the stage changes, for the dashboard's time in stage;
-indexes the dashboard's figures are read from alone (at 100,000 cases)
+"""stage stays (the dashboard's time in stage) and indexes that answer the dashboard from an index alone
 
-Back-filled from the ``stage_changed`` events: a stay runs from the event that
+Each case's stays in its stages (``stage_stay``), kept with the stage changes, back-filled from the ``stage_changed`` events: a stay runs from the event that
 entered a stage to the next change, or to the case's completion or termination;
 the last one of a running or suspended case stays open. A stage a case held
 before its first recorded change counts from the case's start.
 
 The indexes let PostgreSQL answer the dashboard's counts from an index alone
 (index-only scans), without reading the cases' rows and their serialized state:
-running cases per stage (and how long they have run), cases started per month with their firms, and the open
-tasks per role (a partial index: open tasks only), which the inbox counts on every page read too.
+running cases per stage (and how long they have run), cases started per month
+with their firms, and the open tasks per role (a partial index: open tasks
+only), which the inbox counts on every page read too.
 The case list of a province narrowed to a stage finds its cases by (province, stage).
 
 Revision ID: 0010_stage_stays
