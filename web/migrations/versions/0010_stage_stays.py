@@ -1,8 +1,9 @@
 """stage stays (the dashboard's time in stage) and indexes that answer the dashboard from an index alone
 
-Each case's stays in its stages (``stage_stay``), kept with the stage changes, back-filled from the ``stage_changed`` events: a stay runs from the event that
-entered a stage to the next change, or to the case's completion or termination;
-the last one of a running or suspended case stays open. A stage a case held
+Each case's stays in its stages (``stage_stay``), kept with the stage changes,
+are back-filled from the ``stage_changed`` events: a stay runs from the event
+that entered a stage to the next change, or to the case's completion or
+termination; the last one of a running or suspended case stays open. A stage a case held
 before its first recorded change counts from the case's start.
 
 The indexes let PostgreSQL answer the dashboard's counts from an index alone
