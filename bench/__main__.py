@@ -4,7 +4,8 @@ B1  raw SpiffWorkflow: restore + complete one user task + run + serialize (cache
 B2  clusterflow's complete_task service with its committed transaction (SQLite, PostgreSQL)
 B4  latency of completion #500 over completion #5 in one long-running instance
 cost   per-request cost over HTTP (SQLite, one worker) with the raw-engine ratio (bench/request_cost.py)
-scale  BENCH_CASES cases on PostgreSQL: pages, exports and throughput over HTTP (bench/scale.py)
+scale  BENCH_CASES cases on PostgreSQL: pages, exports and throughput over HTTP against gunicorn (bench/scale.py);
+       on its own server, or on BENCH_DATABASE_URL (a database with the cases of an earlier run is reused)
 T1  timer lateness: 200 timers due over a minute, two `clusterflow worker` processes, PostgreSQL (bench/timers.py)
 
 `python -m bench` runs them all; `python -m bench timers cost` (or BENCH_PARTS=timers,cost) runs some. Results are merged
@@ -165,7 +166,7 @@ def main() -> None:
     workers on PostgreSQL), cost (HTTP per-request cost on SQLite), scale (BENCH_CASES cases on PostgreSQL,
     default 100,000). Results are merged into bench/results.json, so a partial run keeps the other figures."""
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    from . import request_cost, scale
+    from . import request_cost, scale, targets
 
     known = {"engine", "timers", "cost", "scale"}
     parts = set(sys.argv[1:]) or set(os.environ.get("BENCH_PARTS", ",".join(sorted(known))).split(","))
@@ -176,7 +177,9 @@ def main() -> None:
         results: dict = json.loads(path.read_text())
     except (OSError, ValueError):
         results = {}
-    server = postgres_server() if parts & {"engine", "scale", "timers"} else None
+    given = os.environ.get("BENCH_DATABASE_URL")   # the scale part may run on a database given
+    server = postgres_server() if parts & {"engine", "timers"} or ("scale" in parts and not given) else None
+    scale_count = None
     try:
         if "engine" in parts:
             bench_engine(results, server)
@@ -192,16 +195,18 @@ def main() -> None:
             results["request_cost"] = cost = request_cost.run()
             request_cost.report(cost)
         if "scale" in parts:
-            if server is None:
+            if server is None and not os.environ.get("BENCH_DATABASE_URL"):
                 print("scale: skipped (no PostgreSQL server binaries installed)")
             else:
                 out = scale.run(server, int(os.environ.get("BENCH_CASES", "100000")))
                 scale.report(out)
                 results.setdefault("scale", {})[str(out["case_count"])] = out
+                scale_count = out["case_count"]
     finally:
         if server is not None:
             server.stop()
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    targets.report(targets.collect(results, parts, scale_count))
     print(f"written {path}")
 
 

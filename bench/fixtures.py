@@ -16,12 +16,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, insert, select, text
+from sqlalchemy import DateTime, Integer, delete, func, insert, or_, select, text
 from sqlalchemy.types import TypeDecorator
 
 from .scenarios import CLUSTER_CASE, EXAMPLE, ROOT
 
 BATCH = 2000
+TEMPLATE_COUNT = len(CLUSTER_CASE.prelude) + 1 + 3   # play_templates: the cluster case after 0..n steps, 3 others
 
 
 def provinces() -> list[str]:
@@ -87,8 +88,8 @@ def play_templates(runtime: Any, clock: Any) -> list[int]:
 class _Template:
     """Every row stored for one template case (and the cases it called), as dictionaries per table."""
 
-    def __init__(self, conn: Any, tables: list[Any], instance_id: int) -> None:
-        instance_table = tables[0]
+    def __init__(self, conn: Any, plan: list[tuple[Any, dict[str, str]]], instance_id: int) -> None:
+        instance_table = plan[0][0]
         family = [instance_id]
         while True:
             more = [r.id for r in conn.execute(select(instance_table.c.id).where(
@@ -96,19 +97,34 @@ class _Template:
             if not more:
                 break
             family += more
-        self.instances = [dict(r._mapping) for r in conn.execute(
-            select(instance_table).where(instance_table.c.id.in_(family)).order_by(instance_table.c.id))]
-        self.rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t).where(t.c.instance_id.in_(family)))]
-                     for t in tables[1:]}
-        self.task_ids = [r["id"] for r in self.rows["task"]]
+        keys: dict[str, list[Any]] = {"process_instance": family}
+        self.rows: dict[str, list[dict]] = {"process_instance": [dict(r._mapping) for r in conn.execute(
+            select(instance_table).where(instance_table.c.id.in_(family)).order_by(instance_table.c.id))]}
+        for table, links in plan[1:]:
+            owned = [table.c[column].in_(keys[target]) for column, target in links.items() if keys.get(target)]
+            rows = [dict(r._mapping) for r in conn.execute(select(table).where(or_(*owned)))] if owned else []
+            self.rows[table.name] = rows
+            if "id" in table.c:
+                keys[table.name] = [r["id"] for r in rows]
+        self.instances = self.rows["process_instance"]
+        self.task_ids = [r["id"] for r in self.rows.get("task", [])]
         self.started = self.instances[0]["started_at"]
 
 
-def _dependants(metadata: Any) -> list[Any]:
-    """process_instance first, then every table whose rows belong to an instance (``instance_id``)."""
-    instance_table = metadata.tables["process_instance"]
-    return [instance_table] + [t for t in metadata.sorted_tables
-                               if "instance_id" in t.c and t.name != "process_instance"]
+def _plan(metadata: Any) -> list[tuple[Any, dict[str, str]]]:
+    """process_instance first, then every table whose rows belong to a copied row (a foreign key to one), in
+    dependency order, with its linking columns ``{column: referenced table}``."""
+    copied = {"process_instance"}
+    plan = [(metadata.tables["process_instance"], {"parent_id": "process_instance"})]
+    for table in metadata.sorted_tables:
+        if table.name == "process_instance":
+            continue
+        links = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys
+                 if fk.column.table.name in copied}
+        if links:
+            plan.append((table, links))
+            copied.add(table.name)
+    return plan
 
 
 def _is_time(column: Any) -> bool:
@@ -118,13 +134,24 @@ def _is_time(column: Any) -> bool:
 
 def copy_cases(engine: Any, metadata: Any, templates: list[int], count: int, now: datetime, *,
                seed: int = 13) -> None:
-    """``count`` copies of the templates (in turn), over the 31 provinces, started over the last two years."""
+    """``count`` copies of the templates (in turn), over the 31 provinces, started over the last two years.
+
+    Every copied row gets a fresh id (integer ids numbered on from the table's largest, task ids new UUIDs,
+    rewritten in the serialized state too) and every reference between copied rows follows; what must be
+    unique stays unique (a letter's number in its province and year, its verification code, keys)."""
+    from engine.calendar import to_jalali
+
     rng = random.Random(seed)
     names = provinces()
-    tables = _dependants(metadata)
+    plan = _plan(metadata)
+    tables = [table for table, _ in plan]
     with engine.connect() as conn:
-        loaded = [_Template(conn, tables, t) for t in templates]
-        next_id = (conn.scalar(text("SELECT max(id) FROM process_instance")) or 0) + 1
+        loaded = [_Template(conn, plan, t) for t in templates]
+        next_ids = {t.name: (conn.scalar(select(func.max(t.c.id))) or 0) + 1 for t in tables
+                    if "id" in t.c and isinstance(t.c.id.type, Integer)}
+        numbers = {(r.province, r.year): r.number for r in conn.execute(
+            text("SELECT province, year, max(number) AS number FROM letter GROUP BY province, year"))} \
+            if "letter" in metadata.tables else {}
     times = {t.name: [c.name for c in t.c if _is_time(c)] for t in tables}
     pending: dict[str, list[dict]] = {t.name: [] for t in tables}
 
@@ -141,41 +168,59 @@ def copy_cases(engine: Any, metadata: Any, templates: list[int], count: int, now
         age = timedelta(days=rng.uniform(0, 3) if n % 10 == 0 else rng.uniform(3, 720))
         shift = (now - age) - template.started
         province = names[n % len(names)]
-        ids = {old["id"]: next_id + i for i, old in enumerate(template.instances)}
-        next_id += len(ids)
+        ids: dict[str, dict[Any, Any]] = {}
         tasks = {old: str(uuid.uuid4()) for old in template.task_ids}
-        for row in template.instances:
-            state = row["state"]
-            for old, new in tasks.items():
-                state = state.replace(old, new)
-            new_row = dict(row, id=ids[row["id"]], parent_id=ids.get(row["parent_id"]), province=province,
-                           state=state, title=f"{row['title'] or 'case'} {n}")
-            for name in times["process_instance"]:
-                if new_row[name] is not None:
-                    new_row[name] = new_row[name] + shift
-            pending["process_instance"].append(new_row)
-        for table in tables[1:]:
-            for row in template.rows[table.name]:
-                new_row = dict(row, instance_id=ids[row["instance_id"]])
+        for table, links in plan:
+            new_ids = ids.setdefault(table.name, {})
+            for row in template.rows.get(table.name, []):
+                new_row = dict(row)
                 if table.name == "task":
-                    new_row["id"] = tasks[row["id"]]
-                    new_row["province"] = province
-                elif "id" in new_row and table.c.id.autoincrement is not False and table.c.id.primary_key:
-                    new_row.pop("id")
+                    new_ids[row["id"]] = new_row["id"] = tasks[row["id"]]
+                elif table.name in next_ids:
+                    new_ids[row["id"]] = new_row["id"] = next_ids[table.name]
+                    next_ids[table.name] += 1
+                elif "id" in new_row and isinstance(new_row["id"], str):
+                    new_ids[row["id"]] = new_row["id"] = uuid.uuid4().hex[:len(row["id"])]
+                for column, target in links.items():
+                    if new_row[column] is not None:
+                        new_row[column] = ids[target].get(new_row[column], new_row[column])
                 if new_row.get("task_id") in tasks:
                     new_row["task_id"] = tasks[new_row["task_id"]]
+                if new_row.get("province") is not None:
+                    new_row["province"] = province
                 for name in times[table.name]:
                     if new_row[name] is not None:
                         new_row[name] = new_row[name] + shift
+                if table.name == "process_instance":
+                    state = row["state"]
+                    for old, new in tasks.items():
+                        state = state.replace(old, new)
+                    new_row.update(state=state, title=f"{row['title'] or 'case'} {n}")
+                if table.name == "letter":
+                    year = int(to_jalali(new_row["issued_at"]).split("/")[0])
+                    number = numbers[(province, year)] = numbers.get((province, year), 0) + 1
+                    new_row.update(year=year, number=number, verify_code=uuid.uuid4().hex[:12].upper())
+                for unique in ("unique_key", "key"):
+                    if new_row.get(unique) is not None and table.c[unique].unique:
+                        new_row[unique] = f"{new_row[unique]}#{n}"
                 pending[table.name].append(new_row)
         if len(pending["process_instance"]) >= BATCH:
             flush()
     flush()
+    with engine.begin() as conn:
+        if "letter_sequence" in metadata.tables and numbers:
+            sequence = metadata.tables["letter_sequence"]
+            conn.execute(delete(sequence))
+            conn.execute(insert(sequence), [{"province": p, "year": y, "last_number": last}
+                                            for (p, y), last in numbers.items()])
+        if engine.dialect.name == "postgresql":
+            for name in next_ids:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT coalesce(max(id), 1) FROM {name}))"))
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
-                              "(SELECT max(id) FROM process_instance))"))
-            conn.execute(text("ANALYZE"))
+        # what autovacuum does after a bulk load: statistics and the visibility map (index-only scans)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 def check_sample(runtime: Any, templates: list[int], size: int = 40, seed: int = 5) -> int:

@@ -71,6 +71,29 @@ class Client:
         self.token = answer["token"]
 
 
+def process_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU these processes have used so far (those gone are left out)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def family(pid: int) -> list[int]:
+    """A process and its descendants."""
+    out = [pid]
+    for one in out:
+        try:
+            out += [int(c) for c in Path(f"/proc/{one}/task/{one}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,17 +101,20 @@ def free_port() -> int:
 
 
 class Server:
-    """``clusterflow serve`` (waitress, the production server) in a child process."""
+    """The production web server in a child process: ``clusterflow serve --production`` (gunicorn, ``workers``
+    processes of ``threads`` threads), or with ``production=False`` waitress (``clusterflow serve``)."""
 
-    def __init__(self, database_url: str, secret: str, workdir: Path, threads: int = 8) -> None:
+    def __init__(self, database_url: str, secret: str, workdir: Path, threads: int = 8, *,
+                 production: bool = False, workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         env = dict(os.environ, CLUSTERFLOW_DATABASE_URL=database_url, CLUSTERFLOW_SECRET_KEY=secret,
-                   CLUSTERFLOW_DATA_DIR=str(workdir / "files"))
+                   CLUSTERFLOW_DATA_DIR=str(workdir / "files"), CLUSTERFLOW_WORKERS=str(workers),
+                   CLUSTERFLOW_THREADS=str(threads), **(env or {}))
         self.log = open(workdir / f"server-{self.port}.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "clusterflow"), "serve", "--port", str(self.port),
-             "--threads", str(threads)],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        command = [str(Path(sys.executable).parent / "clusterflow"), "serve", "--port", str(self.port),
+                   "--threads", str(threads)]
+        self.process = subprocess.Popen(command + (["--production"] if production else []),
+                                        cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -100,10 +126,25 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("the server did not start")
 
+    def pids(self) -> list[int]:
+        """The server process and its children (gunicorn's workers)."""
+        return family(self.process.pid)
+
     def cpu_seconds(self) -> float:
-        """User + system CPU the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU the server's processes have used so far (workers included)."""
+        return process_cpu_seconds(self.pids())
+
+    def peak_rss_mb(self) -> dict[int, float]:
+        """Each server process's peak resident memory so far (MB)."""
+        out = {}
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        out[pid] = int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return out
 
     def stop(self) -> None:
         self.process.terminate()

@@ -82,6 +82,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SESSION_IDLE_MINUTES": _number(env, "SESSION_IDLE_MINUTES", "60", float),
         "SESSION_MAX_HOURS": _number(env, "SESSION_MAX_HOURS", "12", float),
         "PROXY_COUNT": _number(env, "PROXY_COUNT", "0", int),
+        # a case-list export of more rows than this is written by the worker (when one runs), then downloaded
+        "EXPORT_BACKGROUND_ROWS": _number(env, "EXPORT_BACKGROUND_ROWS", "20000", int),
+        "EXPORT_KEEP_HOURS": _number(env, "EXPORT_KEEP_HOURS", "24", float),
     }
 
 

@@ -19,6 +19,7 @@ MESSAGES = {
     e.InstanceNotFound: _l("This case does not exist or is not visible to you."),
     e.ProcessNotFound: _l("No such process is deployed."),
     e.UserNotFound: _l("No such user."),
+    e.ExportNotFound: _l("This export does not exist, has expired, or was asked for by someone else."),
     e.NotYourTask: _l("This task belongs to another role or is held by a colleague."),
     e.Forbidden: _l("You may not do this."),
     e.TaskAlreadyCompleted: _l("This task was already completed or withdrawn; nothing was changed."),

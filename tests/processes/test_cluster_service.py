@@ -7,6 +7,10 @@ import json
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
+
+from web import unit_of_work
+from web.models import StageStay
 
 from .helpers import (
     COMMITTEE,

@@ -2,7 +2,7 @@
 
 The example process ``document_review`` has no stages, so the tests record stage
 changes themselves: a ``stage_changed`` event (and the instance's ``stage``
-column) written in one unit of work, exactly what ``projection.sync`` writes
+column, and the stays in ``stage_stay``) written in one unit of work, exactly what ``projection.sync`` writes
 when a process sets its ``stage`` variable. That lets a small data set with
 hand-computed durations be built at chosen moments of the frozen clock.
 
@@ -23,7 +23,7 @@ import pytest
 from web import unit_of_work
 from web.models import Event, ProcessInstance
 from web.runtime import current_runtime
-from web.services import dashboard, messages, service_card
+from web.services import dashboard, messages, service_card, stage_stays
 from web.services.actors import Actor
 
 from .browser_helpers import csrf_token, login, make_user
@@ -53,6 +53,7 @@ def enter_stage(instance_id: int, stage: str) -> None:
         instance = uow.session.get(ProcessInstance, instance_id)
         uow.session.add(Event(instance_id=instance_id, action="stage_changed", actor="system",
                               data={"from": instance.stage, "to": stage}, at=now))
+        stage_stays.entered(uow.session, instance, stage, now)
         instance.stage = stage
         uow.commit()
 

@@ -2,7 +2,7 @@
 serialized state, and the CSV/XLSX exports carry every case in scope.
 
 Cases are bulk-inserted as rows (what the projection would hold: province, stage,
-status, open tasks and stage changes), not played through the engine: these tests
+status, open tasks, stage changes and the stays they delimit), not played through the engine: these tests
 are about what the queries read, not about the workflows.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import event, func, insert, select
 
 from web import unit_of_work
 from web.extensions import db
-from web.models import Event, ProcessInstance, ProcessVersion, TaskRecord
+from web.models import Event, ProcessInstance, ProcessVersion, StageStay, TaskRecord
 from web.runtime import current_runtime
 from web.services import dashboard, service_card
 from web.services.actors import Actor
@@ -39,7 +39,7 @@ def add_cases(count: int, *, first_id: int = 1, days_apart: float = 0.5, process
     t0 = runtime.clock.now() - timedelta(days=days_apart * count + 30)
     with unit_of_work() as uow:
         version = uow.session.scalar(select(func.max(ProcessVersion.id)))
-        instances, events, tasks = [], [], []
+        instances, events, tasks, stays = [], [], [], []
         for n in range(count):
             iid = first_id + n
             started = t0 + timedelta(days=days_apart * n)
@@ -54,6 +54,10 @@ def add_cases(count: int, *, first_id: int = 1, days_apart: float = 0.5, process
                            "data": {"from": None, "to": "feasibility"}})
             events.append({"instance_id": iid, "action": "stage_changed", "actor": "system",
                            "at": started + timedelta(days=4), "data": {"from": "feasibility", "to": "permit"}})
+            where = {"instance_id": iid, "process_id": process_id, "province": PROVINCES[n % len(PROVINCES)]}
+            stays.append(dict(where, stage="feasibility", entered_at=started, left_at=started + timedelta(days=4)))
+            stays.append(dict(where, stage="permit", entered_at=started + timedelta(days=4),
+                              left_at=started + timedelta(days=12) if done else None))
             if not done:
                 tasks.append({"id": f"t-{iid}", "instance_id": iid, "process_id": "document_review",
                               "element_id": "review", "name": "Review", "role": "cluster_expert",
@@ -61,6 +65,7 @@ def add_cases(count: int, *, first_id: int = 1, days_apart: float = 0.5, process
                               "due_at": started + timedelta(days=3)})
         uow.session.execute(insert(ProcessInstance.__table__), instances)
         uow.session.execute(insert(Event.__table__), events)
+        uow.session.execute(insert(StageStay.__table__), stays)
         if tasks:
             uow.session.execute(insert(TaskRecord.__table__), tasks)
         uow.commit()
@@ -191,3 +196,12 @@ def test_inbox_reads_only_the_columns_it_shows(ctx, clock):
     assert {(r.instance_id % 3, r.overdue, r.process_id) for r in page.rows} == {(2, True, "document_review")}
     assert [r.case_title for r in page.rows] == [f"case {r.instance_id}" for r in page.rows]
     assert [s for s in seen if reads_state(s) or re.search(r"task\.data\b", s)] == []
+
+    # a suspended case's task is not counted; a task held by them in another province is (once)
+    with unit_of_work() as uow:
+        uow.session.get(ProcessInstance, 2).status = "suspended"
+        uow.session.get(TaskRecord, "t-3").assignee = "fars_expert"     # an Isfahan case's task
+        uow.session.get(TaskRecord, "t-5").assignee = "fars_expert"     # a Fars case's, held now
+        uow.commit()
+    with unit_of_work(write=False) as uow:
+        assert inbox.counts(uow.session, fars, clock) == {"open": 10, "overdue": 10}

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -12,10 +13,11 @@ from ..i18n import current_language
 from ..runtime import current_runtime
 from ..input_guard import small_int
 from ..security import current_actor
-from ..services import admin, case_view, cases
+from ..services import admin, case_view, cases, exports
 from ..services.errors import InvalidInput
 from ..services.firms import joint_actions as firm_figures
-from .export import export_csv, export_xlsx
+from . import export_jobs  # noqa: F401 - registers the background export with the worker
+from .export import MIMETYPES, export_csv, export_settings, export_xlsx
 
 bp = Blueprint("cases", __name__)
 
@@ -51,9 +53,14 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/cases/export.<any(csv, xlsx):kind>")
 @login_required
 def export(kind: str):  # type: ignore[no-untyped-def]
-    """Every case in scope, streamed: rows are read and written a batch at a time while the answer is sent."""
+    """Every case in scope, streamed: rows are read and written a batch at a time while the answer is sent.
+    A large export while a worker runs is written in the background instead: its progress page answers."""
     actor, filters, clock = current_actor(), _filters(), current_runtime().clock
     cases.check_filters(actor, filters, clock)   # bad filters answer before the stream begins
+    job_id = exports.queue_if_large(actor, filters, kind, current_language(), uow=unit_of_work(), clock=clock,
+                                    settings=export_settings(current_app.config))
+    if job_id is not None:
+        return redirect(url_for("cases.export_status", job_id=job_id), 303)
     writer = export_csv if kind == "csv" else export_xlsx
 
     def body():  # type: ignore[no-untyped-def]
@@ -63,9 +70,26 @@ def export(kind: str):  # type: ignore[no-untyped-def]
     if kind == "csv":
         return Response(stream_with_context(body()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=cases.csv"})
-    return Response(stream_with_context(body()),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(stream_with_context(body()), mimetype=MIMETYPES["xlsx"],
                     headers={"Content-Disposition": "attachment; filename=cases.xlsx"})
+
+
+@bp.get("/exports/<int:job_id>")
+@login_required
+def export_status(job_id: int):  # type: ignore[no-untyped-def]
+    """A background export's progress (the page reloads itself until the file is ready), then its link."""
+    with unit_of_work(write=False) as uow:
+        status = exports.export_status(uow.session, current_actor(), job_id, current_runtime().clock.now())
+    return render_template("cases/export_status.html", export=status)
+
+
+@bp.get("/exports/<int:job_id>/download")
+@login_required
+def export_download(job_id: int):  # type: ignore[no-untyped-def]
+    with unit_of_work(write=False) as uow:
+        path, kind = exports.export_file(uow.session, current_actor(), job_id, current_runtime().clock.now(),
+                                         export_settings(current_app.config))
+    return send_file(path, mimetype=MIMETYPES[kind], as_attachment=True, download_name=f"cases.{kind}")
 
 
 @bp.get("/cases/<int:instance_id>")

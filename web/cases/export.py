@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -21,9 +23,23 @@ from engine.calendar import TEHRAN, persian_digits, to_jalali
 from ..i18n import current_language, stage_label
 from ..reference import provinces
 from ..services.cases import CaseRow
+from ..services.exports import ExportSettings
 
 CSV_CHUNK = 500          # lines per piece of the CSV answer
 BLOCK = 256 * 1024       # bytes per piece of the XLSX answer
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_settings(config: Mapping[str, Any]) -> ExportSettings:
+    """Background exports as configured: files under DATA_DIR/exports, the row threshold, how long files stay."""
+    return ExportSettings(Path(config["DATA_DIR"]) / "exports", int(config["EXPORT_BACKGROUND_ROWS"]),
+                          timedelta(hours=float(config["EXPORT_KEEP_HOURS"])))
+
+
+def write(rows: Iterable[CaseRow], kind: str) -> Iterator[bytes]:
+    """The file of ``kind`` (csv or xlsx) in pieces."""
+    return export_csv(rows) if kind == "csv" else export_xlsx(rows)
 
 
 def _header() -> list[str]:
@@ -32,18 +48,22 @@ def _header() -> list[str]:
 
 
 def _dates(fa: bool) -> Callable[[datetime | None], str]:
-    """``jalali(value, True)`` for many values: the language is read once and each calendar day converted once."""
+    """``jalali(value, True)`` for many values: the language is read once, each calendar day converted once and
+    each time of day written once (an export writes two dates a row, some 100,000 rows)."""
     days: dict[date, str] = {}
+    clock = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+    if fa:
+        clock = [persian_digits(t) for t in clock]
 
     def text(value: datetime | None) -> str:
         if value is None:
             return ""
         local = value.astimezone(TEHRAN)
         day = local.date()
-        if day not in days:
-            days[day] = to_jalali(day) if fa else day.isoformat()
-        shown = f"{days[day]} {local:%H:%M}"
-        return persian_digits(shown) if fa else shown
+        shown = days.get(day)
+        if shown is None:
+            shown = days[day] = persian_digits(to_jalali(day)) if fa else day.isoformat()
+        return f"{shown} {clock[local.hour * 60 + local.minute]}"
 
     return text
 
@@ -51,23 +71,24 @@ def _dates(fa: bool) -> Callable[[datetime | None], str]:
 def _lines(rows: Iterable[CaseRow]) -> Iterator[list[object]]:
     fa = current_language() == "fa"
     jalali = _dates(fa)
-    names = provinces()
+    names = {key: _cell(p.fa if fa else p.en) for key, p in provinces().items()}
     statuses = {"running": _("Running"), "completed": _("Completed"), "suspended": _("Suspended"),
                 "terminated": _("Terminated")}
-    stages: dict[str | None, str] = {}
+    stages: dict[str | None, object] = {}
+    processes: dict[str, object] = {}
     yes, no = _("yes"), _("no")
     for row in rows:
-        first = row.holders[0] if row.holders else None
-        province = names.get(row.province) if row.province else None
+        holders = row.holders
         if row.stage not in stages:
-            stages[row.stage] = stage_label(row.stage)
-        yield [_cell(value) for value in (
-            row.id, row.title or "", row.process_name, row.version,
-            (province.fa if fa else province.en) if province else "", stages[row.stage],
-            statuses.get(row.status, row.status),
-            jalali(row.started_at), ", ".join(h.assignee or h.role or "" for h in row.holders),
-            jalali(first.due_at if first else None), yes if row.overdue else no,
-        )]
+            stages[row.stage] = _cell(stage_label(row.stage))
+        if row.process_name not in processes:
+            processes[row.process_name] = _cell(row.process_name)
+        # only free text can start like a formula (_cell); numbers, dates and fixed labels cannot
+        yield [row.id, _cell(row.title or ""), processes[row.process_name], row.version,
+               names.get(row.province, "") if row.province else "", stages[row.stage],
+               statuses.get(row.status, row.status), jalali(row.started_at),
+               _cell(", ".join(h.assignee or h.role or "" for h in holders)) if holders else "",
+               jalali(holders[0].due_at) if holders else "", yes if row.overdue else no]
 
 
 def export_csv(rows: Iterable[CaseRow]) -> Iterator[bytes]:

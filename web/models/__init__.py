@@ -3,7 +3,7 @@ from .calendar import Closure
 from .casework import Attachment, Comment, TaskDraft
 from .designs import DesignDraft
 from .firms import FirmRepresentation
-from .history import Event
+from .history import Event, StageStay
 from .inquiries import Inquiry
 from .instances import MessageWait, ProcessInstance, Timer
 from .letters import Letter, LetterSequence
@@ -21,7 +21,7 @@ from .work import Job, WorkerHeartbeat
 __all__ = [
     "Attachment", "Closure", "Cluster", "ClusterRanking", "Firm", "JointAction", "Meeting", "Resolution", "Comment", "DesignDraft",
     "Event", "FirmRepresentation", "Inquiry", "Job", "Letter", "LetterSequence", "LoginAttempt", "MessageWait", "Notice", "NoticePreference",
-    "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion",
+    "Permit", "PermitRequest", "ProcessDefinition", "ProcessInstance", "ProcessVersion", "StageStay",
     "TaskDraft", "TaskRecord", "Timer", "User", "UserProvince", "UserRole", "WorkerHeartbeat",
     "Announcement", "JointActionDelivery", "JointActionFeedback", "JointActionRegistration", "SurveyResponse",
 ]

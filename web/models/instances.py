@@ -27,6 +27,11 @@ class ProcessInstance(db.Model):
         Index("ix_process_instance_updated_at", "updated_at"),
         Index("ix_process_instance_province_started", "province", "started_at"),
         Index("ix_process_instance_process_started", "process_id", "started_at"),
+        # the dashboard's counts from an index alone (migration 0010)
+        Index("ix_process_instance_status_figures", "status", "process_id", "province", "stage", "started_at"),
+        Index("ix_process_instance_started_firms", "started_at", "province", "process_id", "firms"),
+        # the case list of a province narrowed to a stage, newest changes first (migration 0010)
+        Index("ix_process_instance_province_stage", "province", "stage", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

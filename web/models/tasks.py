@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,6 +20,9 @@ class TaskRecord(db.Model):
         Index("ix_task_inbox", "status", "role", "province"),
         Index("ix_task_assignee", "assignee", "status"),
         Index("ix_task_instance_status", "instance_id", "status"),
+        # open tasks per role (the dashboard, the inbox counts), from the index alone (migration 0010)
+        Index("ix_task_open_role", "role", "province", "assignee", "due_at", "instance_id",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id

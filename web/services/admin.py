@@ -10,6 +10,7 @@ from engine.clock import Clock
 
 from ..models import MessageWait, ProcessInstance, TaskRecord, Timer
 from ..runtime import Runtime
+from . import stage_stays
 from .actors import Actor
 from .engine_calls import engine_errors, restore_workflow
 from .errors import Conflict, Forbidden, InstanceNotFound, InvalidInput
@@ -69,6 +70,7 @@ def change_status(instance_id: int, action: str, reason: str | None, *, actor: A
                 task.status, task.completed_at = "cancelled", now
             uow.session.execute(delete(Timer).where(Timer.instance_id == instance.id))
             uow.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+            stage_stays.ended(uow.session, instance, now)
         record(uow.session, instance, f"instance_{instance.status}", now, actor=actor.username,
                data={"reason": reason})
         uow.commit()

@@ -28,6 +28,10 @@ class UserNotFound(NotFound):
     pass
 
 
+class ExportNotFound(NotFound):
+    """No such export of this user's (another's, expired, or never asked for)."""
+
+
 class Forbidden(ServiceError):
     status = 403
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.runtime import Engine
 
 from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+from . import stage_stays
 from .notify.notices import tasks_opened
 from .records import record_state
 
@@ -70,6 +71,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
     stage = facts.get("stage") if isinstance(facts.get("stage"), str) else None
     if stage and stage != instance.stage:
         record(session, instance, "stage_changed", now, actor=actor, data={"from": instance.stage, "to": stage})
+        stage_stays.entered(session, instance, stage, now)
         instance.stage = stage
     states = engine.element_states(workflow)
     visited = set(instance.visited or []) | {e for e, state in states.items() if state == "completed"}
@@ -83,6 +85,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
         instance.status = "completed"
         instance.completed_at = now
         record(session, instance, "instance_completed", now, actor=actor)
+        stage_stays.ended(session, instance, now)
     return opened
 
 

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0012_firm_access"
-down_revision = "0009"
+down_revision = "0010_stage_stays"
 branch_labels = None
 depends_on = None
 
