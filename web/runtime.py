@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import select
 
 from engine.clock import Clock
 from engine.registry import Registry, SpecSet
 from engine.runtime import Engine
 
+from .models import ProcessDefinition
 from .reference import roles
 
 
@@ -27,6 +29,20 @@ class Runtime:
     _hash_of_version: dict[int, str] = field(default_factory=dict)  # versions never change once stored
     # (count, max id) of the closures the engine's calendar holds (services.closures.refresh_calendar)
     closures_marker: tuple[Any, ...] | None = None
+    # version id -> {process id: (name, English name)}; a deployed version's definitions never change
+    _names_of_version: dict[int, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
+
+    def process_names(self, session: Any, version_id: int) -> dict[str, tuple[str, str | None]]:
+        """The names of the processes a deployed version defines (read once per worker)."""
+        names = self._names_of_version.get(version_id)
+        if names is None:
+            names = {process_id: (name, name_en) for process_id, name, name_en in session.execute(
+                select(ProcessDefinition.process_id, ProcessDefinition.name, ProcessDefinition.name_en)
+                .where(ProcessDefinition.version_id == version_id))}
+            if len(self._names_of_version) > 4096:
+                self._names_of_version.clear()
+            self._names_of_version[version_id] = names
+        return names
 
     def spec_set_of(self, instance: Any) -> SpecSet:
         """The parsed specs an instance is pinned to, without touching the database when cached."""

@@ -16,6 +16,7 @@ from .attachments import may_see_case
 from .cases import SUPERVISING_ROLES
 from .case_file import CaseFile, build_case_file
 from .case_history import case_history
+from .case_records import load_case_records
 from .engine_calls import restore_workflow
 from .errors import InstanceNotFound
 from .version_files import bpmn_trees
@@ -58,7 +59,8 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
         states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
     definition = session.scalar(select(ProcessDefinition).where(
         ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
-    history = case_history(session, instance.id)
+    records = load_case_records(session, actor, instance)
+    history = case_history(records)
     return CaseView(
         instance=instance, process_name=definition.name if definition else instance.process_id,
         process_name_en=definition.name_en if definition else None,
@@ -68,7 +70,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                                                  TaskRecord.status == "open"))),
         timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
         history=history.events,
-        attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
+        attachments=records.own_attachments(),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
         parent=session.get(ProcessInstance, instance.parent_id) if instance.parent_id else None,
         cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
@@ -76,7 +78,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                            .order_by(JointAction.plan_year, JointAction.id))),
         meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
                                       .order_by(Meeting.id))),
-        case_file=build_case_file(session, actor, instance, locale), task_names=history.task_names,
+        case_file=build_case_file(session, actor, instance, locale, records=records), task_names=history.task_names,
         people=history.people)
 
 
