@@ -25,15 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy.orm import Session
-
 from forms.display import ShownField, shown_submission
 from forms.loader import form_or_none
 from forms.model import FormDefinition
 
 from ..models import Event, Letter, ProcessInstance, TaskRecord
-from .actors import Actor
-from .case_records import STEP_ACTIONS, CaseRecords, display_names, load_case_records  # noqa: F401 (re-export)
+from .case_records import STEP_ACTIONS, CaseRecords
 
 
 @dataclass
@@ -108,16 +105,16 @@ class CaseFile:
 
 
 
-def build_case_file(session: Session, actor: Actor, instance: ProcessInstance, locale: str, *,
-                    task: TaskRecord | None = None, context_forms: Iterable[str] = (),
-                    case_data: Mapping[str, Any] | None = None, records: CaseRecords | None = None) -> CaseFile:
-    """The case file of ``instance`` as ``actor`` may read it (the caller checked the case itself).
+def build_case_file(records: CaseRecords, locale: str, *, task: TaskRecord | None = None,
+                    context_forms: Iterable[str] = (), case_data: Mapping[str, Any] | None = None) -> CaseFile:
+    """The case file of ``records.instance`` from its rows (``case_records.load_case_records``, which reads
+    only what the reader may; the caller checked the case itself).
 
     ``task`` is the task being worked on (its own submissions are not context);
     ``context_forms`` the form ids its decision needs and ``case_data`` the live
-    data they may be drawn from; ``records`` the case's rows when the caller loaded them already.
+    data they may be drawn from.
     """
-    records = records or load_case_records(session, actor, instance)
+    instance = records.instance
     steps = _steps(records, locale)
     by_id = {f.id: f for step in steps for f in step.files}
     case_file = CaseFile(stages=_by_stage(steps), files=by_id, letters=list(records.letters))

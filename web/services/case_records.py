@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Attachment, Event, Letter, ProcessDefinition, ProcessInstance, TaskRecord, User
+from ..models import Attachment, Event, Letter, ProcessInstance, TaskRecord, User
+from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 
@@ -42,27 +43,37 @@ class CaseRecords:
         return [a for a in self.attachments if a.instance_id == self.instance.id]
 
 
-def load_case_records(session: Session, actor: Actor, instance: ProcessInstance) -> CaseRecords:
+# Built once (statements are dear to build and to key for the compiled cache); only the parameters change.
+_OWN = bindparam("own")
+_OTHERS = bindparam("others", expanding=True)   # the cases that started this one (often none)
+_FAMILY = bindparam("family", expanding=True)
+_TASKS = select(TaskRecord).where(or_(TaskRecord.instance_id == _OWN, and_(
+    TaskRecord.instance_id.in_(_OTHERS), TaskRecord.status == "completed")))
+_EVENTS = select(Event).where(or_(Event.instance_id == _OWN, and_(
+    Event.instance_id.in_(_OTHERS), Event.action.in_(STEP_ACTIONS)))).order_by(Event.id)
+# whether there is anything to read at all: most cases have no files or letters yet
+_PRESENT = select(exists().where(Attachment.instance_id.in_(_FAMILY)), exists().where(Letter.instance_id.in_(_FAMILY)))
+_FILES = select(Attachment).where(Attachment.instance_id.in_(_FAMILY)).order_by(Attachment.uploaded_at)
+_LETTERS = select(Letter).where(Letter.instance_id.in_(_FAMILY)).order_by(Letter.id)
+_NAMES = select(User.username, User.display_name).where(User.username.in_(bindparam("names", expanding=True)))
+
+
+def load_case_records(session: Session, actor: Actor, instance: ProcessInstance, runtime: Runtime) -> CaseRecords:
     """The rows of ``instance`` and of the cases that started it that ``actor`` may read (the caller checked
     the case itself)."""
     family = _family(session, actor, instance)
-    others = [i.id for i in family if i.id != instance.id]
-    ids = [i.id for i in family]
-    own_tasks = TaskRecord.instance_id == instance.id
-    own_events = Event.instance_id == instance.id
-    if others:
-        own_tasks = or_(own_tasks, and_(TaskRecord.instance_id.in_(others), TaskRecord.status == "completed"))
-        own_events = or_(own_events, and_(Event.instance_id.in_(others), Event.action.in_(STEP_ACTIONS)))
-    tasks = list(session.scalars(select(TaskRecord).where(own_tasks)))
-    events = list(session.scalars(select(Event).where(own_events).order_by(Event.id)))
-    files = list(session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))
-                                 .order_by(Attachment.uploaded_at)))
-    letters = list(session.scalars(select(Letter).where(Letter.instance_id.in_(ids)).order_by(Letter.id)))
+    ids = {"own": instance.id, "others": [i.id for i in family if i.id != instance.id]}
+    tasks = list(session.scalars(_TASKS, ids))
+    events = list(session.scalars(_EVENTS, ids))
+    everyone = {"family": [i.id for i in family]}
+    has_files, has_letters = session.execute(_PRESENT, everyone).one()
+    files = list(session.scalars(_FILES, everyone)) if has_files else []
+    letters = list(session.scalars(_LETTERS, everyone)) if has_letters else []
     named = ({t.completed_by for t in tasks} | {e.actor for e in events} | {f.uploaded_by for f in files}
              | {(e.data or {}).get("to") for e in events if e.instance_id == instance.id})
     return CaseRecords(instance=instance, family=family, tasks=tasks, events=events, attachments=files,
                        letters=letters, people=display_names(session, named),
-                       process_names=process_names(session, family))
+                       process_names=process_names(session, runtime, family))
 
 
 def _family(session: Session, actor: Actor, instance: ProcessInstance) -> list[ProcessInstance]:
@@ -78,14 +89,14 @@ def _family(session: Session, actor: Actor, instance: ProcessInstance) -> list[P
     return list(reversed(chain))
 
 
-def process_names(session: Session, family: list[ProcessInstance]) -> dict[str, str]:
+def process_names(session: Session, runtime: Runtime, family: list[ProcessInstance]) -> dict[str, str]:
     """The names of the processes of the family's versions, and their start forms (``start_form:<id>``)."""
     names: dict[str, str] = {}
-    for definition in session.scalars(select(ProcessDefinition).where(
-            ProcessDefinition.version_id.in_({i.version_id for i in family}))):
-        names.setdefault(definition.process_id, definition.name)
-        if definition.start_form:
-            names.setdefault(f"start_form:{definition.process_id}", definition.start_form)
+    for version_id in sorted({i.version_id for i in family}):
+        for process_id, definition in runtime.process_names(session, version_id).items():
+            names.setdefault(process_id, definition.name)
+            if definition.start_form:
+                names.setdefault(f"start_form:{process_id}", definition.start_form)
     return names
 
 
@@ -94,5 +105,4 @@ def display_names(session: Session, usernames: Iterable[Any]) -> dict[str, str]:
     wanted = sorted({u for u in usernames if isinstance(u, str) and u})
     if not wanted:
         return {}
-    return {username: name or username for username, name in session.execute(
-        select(User.username, User.display_name).where(User.username.in_(wanted)))}
+    return {username: name or username for username, name in session.execute(_NAMES, {"names": wanted})}

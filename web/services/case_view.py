@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessDefinition, ProcessInstance,
+from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessInstance,
                       ProcessVersion, TaskRecord, Timer)
 from ..runtime import Runtime
 from .actors import Actor
@@ -57,9 +57,8 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
     if instance.state and instance.status in ("running", "suspended"):   # where it is now, from the live state
         workflow = restore_workflow(runtime, instance)
         states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
-    definition = session.scalar(select(ProcessDefinition).where(
-        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
-    records = load_case_records(session, actor, instance)
+    definition = runtime.process_names(session, instance.version_id).get(instance.process_id)
+    records = load_case_records(session, actor, instance, runtime)
     history = case_history(records)
     return CaseView(
         instance=instance, process_name=definition.name if definition else instance.process_id,
@@ -78,7 +77,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                            .order_by(JointAction.plan_year, JointAction.id))),
         meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
                                       .order_by(Meeting.id))),
-        case_file=build_case_file(session, actor, instance, locale, records=records), task_names=history.task_names,
+        case_file=build_case_file(records, locale), task_names=history.task_names,
         people=history.people)
 
 

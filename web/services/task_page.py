@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from flask_babel import gettext
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
@@ -50,18 +50,19 @@ class TaskPage:
     people: dict[str, str] = field(default_factory=dict)
 
 
-def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str, locale: str = "fa") -> TaskPage:
+def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str, locale: str = "fa", *,
+                   comments: bool = True) -> TaskPage:
     """The task with its case's context, as this actor may see it.
 
     The case file (earlier steps by stage, what the decision needs, a send-back's
     reviews) is in the reader's ``locale``; a task that came back for rework is
     pre-filled with its previous submission (a draft of the user's wins over both).
     An open task's data and instructions are read from the stored state, without
-    restoring the workflow.
+    restoring the workflow. ``comments=False`` leaves the case's comments out (the API does not show them).
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
-    task, instance = _task_and_case(session, actor, task_id, with_state=True)
+    task, instance, draft = _task_and_case(session, actor, task_id, draft_of=actor.username)
     form = form_or_none(task.form_id)
     may_complete = task.status == "open" and instance.status == "running" and \
         actor.may_work_on(task.role, task.province, task.assignee)
@@ -74,13 +75,12 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         data = case_data = live.data
         task_context = live.context
         instructions = render_instructions(runtime, live.instructions, data)
-    records = load_case_records(session, actor, instance)
-    case_file = build_case_file(session, actor, instance, locale, task=task,
-                                context_forms=context_of(form, task_context), case_data=case_data, records=records)
+    records = load_case_records(session, actor, instance, runtime)
+    case_file = build_case_file(records, locale, task=task, context_forms=context_of(form, task_context),
+                                case_data=case_data)
     if case_file.rework is not None and form is not None:
         previous = case_file.rework.previous.data
         data = {**data, **{f.name: previous[f.name] for f in form.fields if f.name in previous}}
-    draft = session.get(TaskDraft, (task.id, actor.username))
     if draft is not None and may_complete:
         data = {**data, **draft.data}
     names = runtime.process_names(session, instance.version_id).get(task.process_id)
@@ -93,7 +93,7 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
         history=history.events,
         attachments=records.own_attachments(),
         comments=list(session.scalars(select(Comment).where(Comment.instance_id == instance.id)
-                                      .order_by(Comment.id))),
+                                      .order_by(Comment.id))) if comments else [],
         case_file=case_file, task_names=history.task_names, people=history.people)
 
 
@@ -102,24 +102,32 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
-    task, _instance = _task_and_case(session, actor, task_id)
+    task, _instance, _draft = _task_and_case(session, actor, task_id)
     return task, form_or_none(task.form_id)
 
 
+# built once; only the parameters change (see case_records)
+_TASK_AND_CASE = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+                  .where(TaskRecord.id == bindparam("task_id")))
+_TASK_CASE_STATE_DRAFT = (_TASK_AND_CASE.add_columns(TaskDraft).outerjoin(TaskDraft, and_(
+    TaskDraft.task_id == TaskRecord.id, TaskDraft.username == bindparam("username")))
+    .options(undefer(ProcessInstance.state)))
+
+
 def _task_and_case(session: Session, actor: Actor, task_id: str, *,
-                   with_state: bool = False) -> tuple[TaskRecord, ProcessInstance]:
-    """The task and its case in one query (with the stored state when asked), if the actor may see the case.
+                   draft_of: str | None = None) -> tuple[TaskRecord, ProcessInstance, TaskDraft | None]:
+    """The task and its case, if the actor may see the case, in one query; with ``draft_of``, also the
+    case's stored state and that user's draft of the task.
 
     :raise TaskNotFound:
     """
-    query = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-             .where(TaskRecord.id == str(task_id)))
-    if with_state:
-        query = query.options(undefer(ProcessInstance.state))
-    found = session.execute(query).one_or_none()
+    if draft_of is None:
+        found = session.execute(_TASK_AND_CASE, {"task_id": str(task_id)}).one_or_none()
+    else:
+        found = session.execute(_TASK_CASE_STATE_DRAFT, {"task_id": str(task_id), "username": draft_of}).one_or_none()
     if found is None or not may_see_case(session, actor, found[1], task=found[0]):
         raise TaskNotFound(f"no task {task_id}")
-    return found[0], found[1]
+    return found[0], found[1], found[2] if draft_of is not None else None
 
 
 def read_task(runtime: Runtime, instance: ProcessInstance, task_id: str) -> UserTask:
