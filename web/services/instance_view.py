@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
@@ -34,15 +34,18 @@ def describe_instance(session: Session, actor: Actor, instance_id: int, *, just_
     """
     instance = session.get(ProcessInstance, instance_id)
     visible = instance is not None and (
-        may_see_case(session, actor, instance)
-        or (just_started and instance.started_by == actor.username and actor.sees_province(instance.province)))
+        (just_started and instance.started_by == actor.username and actor.sees_province(instance.province))
+        or may_see_case(session, actor, instance))
     if instance is None or not visible:
         raise InstanceNotFound(f"no case {instance_id}")
-    name = session.scalar(select(ProcessDefinition.name).where(
-        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
-    return InstanceView(
-        instance=instance, process_name=name or instance.process_id,
-        open_tasks=list(session.scalars(select(TaskRecord).where(
-            TaskRecord.instance_id == instance.id, TaskRecord.status == "open")
-            .order_by(TaskRecord.created_at, TaskRecord.id))),
-        history=list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.id))))
+    ids = {"instance_id": instance.id, "process_id": instance.process_id, "version_id": instance.version_id}
+    return InstanceView(instance=instance, process_name=session.scalar(_NAME, ids) or instance.process_id,
+                        open_tasks=list(session.scalars(_OPEN_TASKS, ids)), history=list(session.scalars(_EVENTS, ids)))
+
+
+# built once; only the parameters change
+_NAME = select(ProcessDefinition.name).where(ProcessDefinition.version_id == bindparam("version_id"),
+                                             ProcessDefinition.process_id == bindparam("process_id"))
+_OPEN_TASKS = (select(TaskRecord).where(TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.status == "open")
+               .order_by(TaskRecord.created_at, TaskRecord.id))
+_EVENTS = select(Event).where(Event.instance_id == bindparam("instance_id")).order_by(Event.id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 
-from ..models import ProcessInstance, TaskRecord
+from ..models import ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
 from ..reference import provinces
 from ..runtime import Runtime
 from . import one_case
@@ -51,42 +51,53 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
     with uow:
-        definition = latest_definition(uow.session, process_id)
-        starter = actor.system or (definition.manual_start and
-                                   (not definition.starter_role or definition.starter_role in actor.roles))
-        # a supervisor who is not the starter may only repeat a once-a-year case that exists
-        repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
-        if not starter and not repeater:
-            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
-                            if definition.manual_start else f"'{process_id}' is not started by hand")
-        version = definition.version
-        spec_set = runtime.spec_set(version)
-        refresh_calendar(runtime, uow.session)
-        manual = spec_set.manual_starts.get(process_id)
-        per = manual.one_case_per if manual else ()
-        key, repeated = one_case.claim_key(uow.session, one_case.case_key(process_id, province, per, data or {}),
-                                           per, actor, repeat_reason, locale)
-        if not starter and not repeated:
-            raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
-                            "a supervisor may only start a repeat of an existing case, giving a reason")
-        with engine_errors():
-            workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
-        if per and key is None:  # a value the start data lacked, set by the process (the year)
-            key, repeated = one_case.claim_key(uow.session, one_case.case_key(
-                process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
-        now = clock.now()
-        instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
-                                   serializer_version=runtime.engine.serializer.version, province=province,
-                                   title=title or (data or {}).get("title"), started_by=actor.username,
-                                   started_at=now, updated_at=now, unique_key=key)
-        one_case.flush_new(uow.session, instance, per, locale)
-        started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
-        if repeated and repeat_reason:
-            started["repeat_reason"] = repeat_reason.strip()
-        record(uow.session, instance, "instance_started", now, actor=actor.username, data=started)
-        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
+        outcome = start_in(uow.session, latest_definition(uow.session, process_id), data, actor=actor,
+                           province=province, runtime=runtime, clock=clock, title=title,
+                           repeat_reason=repeat_reason, locale=locale)
         uow.commit()
-        return _outcome(instance, opened, actor)
+        return outcome
+
+
+def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str, Any] | None, *, actor: Actor,
+             province: str | None, runtime: Runtime, clock: Clock, title: str | None = None,
+             repeat_reason: str | None = None, locale: str = "en") -> Outcome:
+    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction."""
+    if province is not None and not actor.sees_province(province):
+        raise Forbidden(f"you do not work in province '{province}'")
+    process_id = definition.process_id
+    starter = actor.system or (definition.manual_start and
+                               (not definition.starter_role or definition.starter_role in actor.roles))
+    # a supervisor who is not the starter may only repeat a once-a-year case that exists
+    repeater = bool(definition.one_case_per) and one_case.REPEAT_ROLE in actor.roles
+    if not starter and not repeater:
+        raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
+                        if definition.manual_start else f"'{process_id}' is not started by hand")
+    spec_set = runtime.spec_set_of(definition)
+    refresh_calendar(runtime, session)
+    manual = spec_set.manual_starts.get(process_id)
+    per = manual.one_case_per if manual else ()
+    key, repeated = one_case.claim_key(session, one_case.case_key(process_id, province, per, data or {}),
+                                       per, actor, repeat_reason, locale)
+    if not starter and not repeated:
+        raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'; "
+                        "a supervisor may only start a repeat of an existing case, giving a reason")
+    with engine_errors():
+        workflow = runtime.engine.start(spec_set, process_id, _with_province_name(data, province))
+    if per and key is None:  # a value the start data lacked, set by the process (the year)
+        key, repeated = one_case.claim_key(session, one_case.case_key(
+            process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
+    now = clock.now()
+    instance = ProcessInstance(process_id=process_id, version_id=definition.version_id, status="running", state="",
+                               serializer_version=runtime.engine.serializer.version, province=province,
+                               title=title or (data or {}).get("title"), started_by=actor.username,
+                               started_at=now, updated_at=now, unique_key=key)
+    one_case.flush_new(session, instance, per, locale)
+    started: dict[str, Any] = {"process_id": process_id, "version": definition.version_id, "data": dict(data or {})}
+    if repeated and repeat_reason:
+        started["repeat_reason"] = repeat_reason.strip()
+    record(session, instance, "instance_started", now, actor=actor.username, data=started)
+    opened = settle(session, instance, workflow, runtime, now, actor.username)
+    return _outcome(instance, opened, actor)
 
 
 Check = Callable[[Session, TaskRecord, Mapping[str, Any]], dict[str, Any]]
@@ -109,7 +120,8 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
     """Complete an open task with ``data`` and run the process on, in one transaction.
 
     ``check`` validates the data against the task's form and rules with the live case data (the workflow
-    is restored once, inside this transaction); without it the data is taken as given.
+    is restored once, inside this transaction); without it the data is taken as given. Drafts of the task
+    are dropped in the same transaction.
 
     :raise TaskNotFound: no such task, or not visible to the actor.
     :raise NotYourTask: the actor may see it but not complete it.
@@ -133,6 +145,7 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         record_task(uow.session, instance, row, dict(data or {}), facts, now)
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
+        uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})   # nobody's draft of a done task is of use
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
@@ -175,15 +188,18 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
+_LOCK_TASK = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+              .where(TaskRecord.id == bindparam("task_id")).options(undefer(ProcessInstance.state)).with_for_update()
+              .execution_options(populate_existing=True))   # built once; only the task id changes
+_DROP_DRAFTS = delete(TaskDraft).where(TaskDraft.task_id == bindparam("task_id"))
+
+
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
                holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance]:
     # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
     # concurrent completion to commit and then returns the rows as it left them; SQLite: the
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
-    found = uow.session.execute(
-        select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-        .where(TaskRecord.id == str(task_id)).options(undefer(ProcessInstance.state)).with_for_update()
-        .execution_options(populate_existing=True)).one_or_none()
+    found = uow.session.execute(_LOCK_TASK, {"task_id": str(task_id)}).one_or_none()
     if found is None or not actor.sees_cases_in(found[0].province):
         raise TaskNotFound(f"no task {task_id}")
     row, instance = found

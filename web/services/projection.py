@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from engine.runtime import Engine
@@ -22,14 +22,19 @@ def record(session: Session, instance: ProcessInstance | None, action: str, at: 
                       action=action, data=data, at=at))
 
 
+# built once (every change of a case runs them); only the instance changes
+_OPEN_TASKS = select(TaskRecord).where(TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.status == "open")
+_DROP_TIMERS = delete(Timer).where(Timer.instance_id == bindparam("instance_id"))
+_DROP_WAITS = delete(MessageWait).where(MessageWait.instance_id == bindparam("instance_id"))
+
+
 def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Engine, now: datetime,
          actor: str | None) -> list[TaskRecord]:
     """Store the workflow state and bring tasks, timers and message waits in line with it.
 
     Returns the task rows that were opened by this change.
     """
-    open_rows = {row.id: row for row in session.scalars(
-        select(TaskRecord).where(TaskRecord.instance_id == instance.id, TaskRecord.status == "open"))}
+    open_rows = {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
     opened = []
     open_now = engine.open_user_tasks(workflow)
     for task in open_now:
@@ -52,12 +57,12 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
             record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
                    data={"element_id": row.element_id})
 
-    session.execute(delete(Timer).where(Timer.instance_id == instance.id))
+    session.execute(_DROP_TIMERS, {"instance_id": instance.id})
     for timer in engine.waiting_timers(workflow):
         session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
                           name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting",
                               attempts=0))
-    session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    session.execute(_DROP_WAITS, {"instance_id": instance.id})
     for wait in engine.waiting_messages(workflow):
         session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
                                 name=wait.name, correlation=canonical(wait.correlation)))

@@ -15,7 +15,7 @@ from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
-from .instances import Outcome, start_instance
+from .instances import Outcome, start_in
 from .one_case import REPEAT_ROLE
 from .submissions import check_submission, validation_context
 from .uow import UnitOfWork
@@ -43,17 +43,34 @@ def start_options(session: Session, actor: Actor) -> list[StartOption]:
 
 
 def start_option(session: Session, actor: Actor, process_id: str) -> StartOption:
-    """:raise ProcessNotFound: not a process this actor may start from a form."""
-    for option in start_options(session, actor):
-        if option.process_id == process_id:
-            return option
-    raise ProcessNotFound(f"no process '{process_id}' you may start")
+    """What :func:`start_options` gives for ``process_id``.
+
+    :raise ProcessNotFound: not a process this actor may start from a form.
+    """
+    d = _startable(session, actor, process_id)
+    return StartOption(d.process_id, d.name, form_or_none(d.start_form), d.name_en)
+
+
+def _startable(session: Session, actor: Actor, process_id: str) -> ProcessDefinition:
+    """The newest definition of ``process_id`` if the actor may start it from a form (one indexed query).
+
+    :raise ProcessNotFound:
+    """
+    try:
+        d = latest_definition(session, process_id)
+    except ProcessNotFound:
+        d = None
+    if d is None or not d.manual_start or d.start_form is None or not (
+            actor.system or d.starter_role is None or d.starter_role in actor.roles
+            or (d.one_case_per and REPEAT_ROLE in actor.roles)):
+        raise ProcessNotFound(f"no process '{process_id}' you may start")
+    return d
 
 
 def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
                     uow: UnitOfWork, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
     """Validate the start form (its fields and rules, with the people of ``province`` and today), then start
-    the case in ``province``.
+    the case in ``province``, in one transaction.
 
     ``any_process`` (the command line): also processes without a start form, which start with ``raw`` as
     given; otherwise only processes the actor may start from a form (404 for others).
@@ -63,10 +80,9 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
     :raise ProcessNotFound, Forbidden, ProcessFailed:
     """
     with uow:
-        if any_process:
-            form = form_or_none(latest_definition(uow.session, process_id).start_form)
-        else:
-            form = start_option(uow.session, actor, process_id).form
+        definition = latest_definition(uow.session, process_id) if any_process else \
+            _startable(uow.session, actor, process_id)
+        form = form_or_none(definition.start_form)
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = dict(raw)
         if form is not None:
@@ -75,14 +91,14 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
                 clean = check_submission(form, raw, context, locale)
             except InvalidInput as exc:
                 errors = dict(exc.errors)
-    if province is None and not actor.national:
-        errors["province"] = ["required"]
-    if errors:
-        raise InvalidInput("the start form has errors", errors)
-    if province:
-        clean.setdefault("province", province)
-    reason = clean.get("repeat_reason")
-    return start_instance(process_id, clean, actor=actor, province=province, uow=uow, runtime=runtime, clock=clock,
-                          repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
-
-
+        if province is None and not actor.national:
+            errors["province"] = ["required"]
+        if errors:
+            raise InvalidInput("the start form has errors", errors)
+        if province:
+            clean.setdefault("province", province)
+        reason = clean.get("repeat_reason")
+        outcome = start_in(uow.session, definition, clean, actor=actor, province=province, runtime=runtime,
+                           clock=clock, repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
+        uow.commit()
+        return outcome

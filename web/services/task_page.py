@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from flask_babel import gettext
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
@@ -156,12 +156,8 @@ def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, lo
     :raise InvalidInput: with ``errors`` per field in the user's language; nothing is changed.
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted, ProcessFailed: as complete_task.
     """
-    outcome = complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
-                            check=task_check(raw, locale=locale, clock=clock))
-    with uow:
-        uow.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
-        uow.commit()
-    return outcome
+    return complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
+                         check=task_check(raw, locale=locale, clock=clock))
 
 
 def save_draft(task_id: str, raw: Mapping[str, Any], *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:
