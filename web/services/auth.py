@@ -137,7 +137,8 @@ def sign_out_everywhere(user_id: int, *, uow: UnitOfWork) -> None:
 # the user's columns with each of its roles and provinces (outer joins), built once: only the id changes
 _ACTOR_ROWS = (select(User.username, User.display_name, User.active, User.password_hash, UserRole.role,
                       UserProvince.province)
-               .outerjoin(UserRole, UserRole.user_id == User.id).outerjoin(UserProvince, UserProvince.user_id == User.id)
+               .outerjoin(UserRole, UserRole.user_id == User.id)
+               .outerjoin(UserProvince, UserProvince.user_id == User.id)
                .where(User.id == bindparam("user_id")))
 
 

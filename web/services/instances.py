@@ -145,7 +145,8 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         record_task(uow.session, instance, row, dict(data or {}), facts, now)
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
-        uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})   # nobody's draft of a done task is of use
+        with uow.session.no_autoflush:   # nobody's draft of a done task is of use
+            uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)

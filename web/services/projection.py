@@ -34,38 +34,41 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
 
     Returns the task rows that were opened by this change.
     """
+    # this query flushes what the action changed so far; what follows reads nothing it writes, so the
+    # rows it adds go to the database together, at the next query or the commit
     open_rows = {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
-    opened = []
-    open_now = engine.open_user_tasks(workflow)
-    for task in open_now:
-        if task.id in open_rows:
-            continue
-        row = TaskRecord(id=task.id, instance_id=instance.id, process_id=task.process_id, element_id=task.element_id,
-                         name=task.name, name_en=task.name_en, role=task.role, province=instance.province, form_id=task.form,
-                         assignee=task.assignee, status="open", due_at=task.due, created_at=now)
-        session.add(row)
-        opened.append(row)
-    tasks_opened(session, instance, opened, now, skip=actor)
-    still_open = {t.id for t in open_now}
-    for task_id, row in open_rows.items():
-        if task_id in still_open:
-            continue
-        state = engine.task_state(workflow, task_id)
-        row.status = "completed" if state == "completed" else "cancelled"
-        row.completed_at = now
-        if row.status == "cancelled":
-            record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
-                   data={"element_id": row.element_id})
+    with session.no_autoflush:
+        opened = []
+        open_now = engine.open_user_tasks(workflow)
+        for task in open_now:
+            if task.id in open_rows:
+                continue
+            row = TaskRecord(id=task.id, instance_id=instance.id, process_id=task.process_id,
+                             element_id=task.element_id, name=task.name, name_en=task.name_en, role=task.role,
+                             province=instance.province, form_id=task.form, assignee=task.assignee, status="open",
+                             due_at=task.due, created_at=now)
+            session.add(row)
+            opened.append(row)
+        tasks_opened(session, instance, opened, now, skip=actor)
+        still_open = {t.id for t in open_now}
+        for task_id, row in open_rows.items():
+            if task_id in still_open:
+                continue
+            state = engine.task_state(workflow, task_id)
+            row.status = "completed" if state == "completed" else "cancelled"
+            row.completed_at = now
+            if row.status == "cancelled":
+                record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
+                       data={"element_id": row.element_id})
 
-    session.execute(_DROP_TIMERS, {"instance_id": instance.id})
-    for timer in engine.waiting_timers(workflow):
-        session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
-                          name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting",
-                              attempts=0))
-    session.execute(_DROP_WAITS, {"instance_id": instance.id})
-    for wait in engine.waiting_messages(workflow):
-        session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
-                                name=wait.name, correlation=canonical(wait.correlation)))
+        session.execute(_DROP_TIMERS, {"instance_id": instance.id})
+        for timer in engine.waiting_timers(workflow):
+            session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
+                              name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting", attempts=0))
+        session.execute(_DROP_WAITS, {"instance_id": instance.id})
+        for wait in engine.waiting_messages(workflow):
+            session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
+                                    name=wait.name, correlation=canonical(wait.correlation)))
 
     facts = engine.current_data(workflow)
     record_state(session, instance, facts, now)

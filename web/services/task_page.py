@@ -107,7 +107,8 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
 
 
 # built once; only the parameters change (see case_records)
-_TASK_AND_CASE = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+_TASK_AND_CASE = (select(TaskRecord, ProcessInstance)
+                  .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
                   .where(TaskRecord.id == bindparam("task_id")))
 _TASK_CASE_STATE_DRAFT = (_TASK_AND_CASE.add_columns(TaskDraft).outerjoin(TaskDraft, and_(
     TaskDraft.task_id == TaskRecord.id, TaskDraft.username == bindparam("username")))
