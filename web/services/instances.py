@@ -96,7 +96,7 @@ def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str,
     if repeated and repeat_reason:
         started["repeat_reason"] = repeat_reason.strip()
     record(session, instance, "instance_started", now, actor=actor.username, data=started)
-    opened = settle(session, instance, workflow, runtime, now, actor.username)
+    opened = settle(session, instance, workflow, runtime, now, actor.username, new=True)
     return _outcome(instance, opened, actor)
 
 

@@ -29,14 +29,15 @@ _DROP_WAITS = delete(MessageWait).where(MessageWait.instance_id == bindparam("in
 
 
 def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Engine, now: datetime,
-         actor: str | None) -> list[TaskRecord]:
+         actor: str | None, *, new: bool = False) -> list[TaskRecord]:
     """Store the workflow state and bring tasks, timers and message waits in line with it.
 
-    Returns the task rows that were opened by this change.
+    Returns the task rows that were opened by this change. ``new``: the instance was created in this
+    transaction and not synced before, so it has no task, timer or message rows yet.
     """
     # this query flushes what the action changed so far; what follows reads nothing it writes, so the
     # rows it adds go to the database together, at the next query or the commit
-    open_rows = {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
+    open_rows = {} if new else {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
     with session.no_autoflush:
         opened = []
         open_now = engine.open_user_tasks(workflow)
@@ -61,11 +62,13 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
                 record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
                        data={"element_id": row.element_id})
 
-        session.execute(_DROP_TIMERS, {"instance_id": instance.id})
+        if not new:
+            session.execute(_DROP_TIMERS, {"instance_id": instance.id})
         for timer in engine.waiting_timers(workflow):
             session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
                               name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting", attempts=0))
-        session.execute(_DROP_WAITS, {"instance_id": instance.id})
+        if not new:
+            session.execute(_DROP_WAITS, {"instance_id": instance.id})
         for wait in engine.waiting_messages(workflow):
             session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,
                                     name=wait.name, correlation=canonical(wait.correlation)))

@@ -15,6 +15,7 @@ from ..runtime import Runtime
 from .actors import Actor
 from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
+from .instance_view import InstanceView, describe_instance
 from .instances import Outcome, start_in
 from .one_case import REPEAT_ROLE
 from .submissions import check_submission, validation_context
@@ -80,25 +81,45 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
     :raise ProcessNotFound, Forbidden, ProcessFailed:
     """
     with uow:
-        definition = latest_definition(uow.session, process_id) if any_process else \
-            _startable(uow.session, actor, process_id)
-        form = form_or_none(definition.start_form)
-        errors: dict[str, list[str]] = {}
-        clean: dict[str, Any] = dict(raw)
-        if form is not None:
-            context = validation_context(uow.session, province, {"province": province} if province else {}, clock)
-            try:
-                clean = check_submission(form, raw, context, locale)
-            except InvalidInput as exc:
-                errors = dict(exc.errors)
-        if province is None and not actor.national:
-            errors["province"] = ["required"]
-        if errors:
-            raise InvalidInput("the start form has errors", errors)
-        if province:
-            clean.setdefault("province", province)
-        reason = clean.get("repeat_reason")
-        outcome = start_in(uow.session, definition, clean, actor=actor, province=province, runtime=runtime,
-                           clock=clock, repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
+        outcome = _start(uow.session, process_id, raw, province, actor=actor, locale=locale, runtime=runtime,
+                         clock=clock, any_process=any_process)
         uow.commit()
         return outcome
+
+
+def start_and_describe(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
+                       uow: UnitOfWork, runtime: Runtime, clock: Clock) -> InstanceView:
+    """:func:`start_with_form`, answered with the new case as its starter may read it (the API's answer),
+    described in the same transaction.
+
+    :raise InvalidInput, DuplicateCase, ProcessNotFound, Forbidden, ProcessFailed: as start_with_form.
+    """
+    with uow:
+        outcome = _start(uow.session, process_id, raw, province, actor=actor, locale=locale, runtime=runtime,
+                         clock=clock)
+        view = describe_instance(uow.session, actor, outcome.instance_id, just_started=True)
+        uow.commit()
+        return view
+
+
+def _start(session: Session, process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor,
+           locale: str, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
+    definition = latest_definition(session, process_id) if any_process else _startable(session, actor, process_id)
+    form = form_or_none(definition.start_form)
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = dict(raw)
+    if form is not None:
+        context = validation_context(session, province, {"province": province} if province else {}, clock)
+        try:
+            clean = check_submission(form, raw, context, locale)
+        except InvalidInput as exc:
+            errors = dict(exc.errors)
+    if province is None and not actor.national:
+        errors["province"] = ["required"]
+    if errors:
+        raise InvalidInput("the start form has errors", errors)
+    if province:
+        clean.setdefault("province", province)
+    reason = clean.get("repeat_reason")
+    return start_in(session, definition, clean, actor=actor, province=province, runtime=runtime, clock=clock,
+                    repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
