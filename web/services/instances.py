@@ -192,7 +192,7 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
 _LOCK_TASK = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
               .where(TaskRecord.id == bindparam("task_id")).options(undefer(ProcessInstance.state)).with_for_update()
               .execution_options(populate_existing=True))   # built once; only the task id changes
-_DROP_DRAFTS = delete(TaskDraft).where(TaskDraft.task_id == bindparam("task_id"))
+_DROP_DRAFTS = delete(TaskDraft.__table__).where(TaskDraft.__table__.c.task_id == bindparam("task_id"))
 
 
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,

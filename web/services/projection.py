@@ -24,8 +24,10 @@ def record(session: Session, instance: ProcessInstance | None, action: str, at: 
 
 # built once (every change of a case runs them); only the instance changes
 _OPEN_TASKS = select(TaskRecord).where(TaskRecord.instance_id == bindparam("instance_id"), TaskRecord.status == "open")
-_DROP_TIMERS = delete(Timer).where(Timer.instance_id == bindparam("instance_id"))
-_DROP_WAITS = delete(MessageWait).where(MessageWait.instance_id == bindparam("instance_id"))
+# plain table deletes (the ORM's bulk delete costs ~4x more): no session in which a case changes holds
+# its timer or message-wait objects for later changes
+_DROP_TIMERS = delete(Timer.__table__).where(Timer.__table__.c.instance_id == bindparam("instance_id"))
+_DROP_WAITS = delete(MessageWait.__table__).where(MessageWait.__table__.c.instance_id == bindparam("instance_id"))
 
 
 def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Engine, now: datetime,
