@@ -86,7 +86,8 @@ def run(lifecycles: int | None = None) -> dict[str, Any]:
             def start() -> list[str]:
                 t0 = time.perf_counter()
                 status, view = client.post_json("/api/v1/process-instances", {
-                    "process_id": APPROVAL.process_id, "province": "tehran", "data": {"document_number": 1, "title": "bench"}})
+                    "process_id": APPROVAL.process_id, "province": "tehran",
+                    "data": {"document_number": 1, "title": "bench"}})
                 starts.append(time.perf_counter() - t0)
                 assert status == 201, view
                 return [t["id"] for t in view["open_tasks"]]
@@ -99,7 +100,8 @@ def run(lifecycles: int | None = None) -> dict[str, Any]:
 
             def complete(task_id: str) -> dict[str, Any]:
                 t0 = time.perf_counter()
-                status, outcome = client.post_json(f"/api/v1/tasks/{task_id}/complete", {"data": {"decision": "approve"}})
+                status, outcome = client.post_json(f"/api/v1/tasks/{task_id}/complete",
+                                                   {"data": {"decision": "approve"}})
                 completes.append(time.perf_counter() - t0)
                 assert status == 200, outcome
                 return outcome

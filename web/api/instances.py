@@ -46,4 +46,4 @@ def show_instance(instance_id: int):  # type: ignore[no-untyped-def]
     Only for those who may see the case (its province, and a role in it or a supervising role); 404 otherwise.
     """
     with unit_of_work(write=False) as uow:
-        return describe_instance(uow.session, api_actor(), instance_id)
+        return describe_instance(uow.session, api_actor(), instance_id, runtime=current_runtime())

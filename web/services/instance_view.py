@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Event, ProcessDefinition, ProcessInstance, TaskRecord
+from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 from .errors import InstanceNotFound
@@ -24,11 +25,13 @@ class InstanceView:
     history: list[Event] = field(default_factory=list)
 
 
-def describe_instance(session: Session, actor: Actor, instance_id: int, *, just_started: bool = False) -> InstanceView:
+def describe_instance(session: Session, actor: Actor, instance_id: int, *, just_started: bool = False,
+                      runtime: Runtime | None = None) -> InstanceView:
     """The case with its open tasks (by creation) and history (oldest first), for someone who may see it.
 
     ``just_started`` lets the person who started the case read it right after starting it, in a province
     of theirs, even when none of its open tasks is for their roles (the answer to "start" describes the case).
+    ``runtime``: its cache of process names, when the caller has it.
 
     :raise InstanceNotFound: no such case, or the actor may not see it.
     """
@@ -39,7 +42,9 @@ def describe_instance(session: Session, actor: Actor, instance_id: int, *, just_
     if instance is None or not visible:
         raise InstanceNotFound(f"no case {instance_id}")
     ids = {"instance_id": instance.id, "process_id": instance.process_id, "version_id": instance.version_id}
-    return InstanceView(instance=instance, process_name=session.scalar(_NAME, ids) or instance.process_id,
+    names = runtime.process_names(session, instance.version_id).get(instance.process_id) if runtime else None
+    name = names.name if names else session.scalar(_NAME, ids)
+    return InstanceView(instance=instance, process_name=name or instance.process_id,
                         open_tasks=list(session.scalars(_OPEN_TASKS, ids)), history=list(session.scalars(_EVENTS, ids)))
 
 

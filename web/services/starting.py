@@ -97,7 +97,7 @@ def start_and_describe(process_id: str, raw: Mapping[str, Any], province: str | 
     with uow:
         outcome = _start(uow.session, process_id, raw, province, actor=actor, locale=locale, runtime=runtime,
                          clock=clock)
-        view = describe_instance(uow.session, actor, outcome.instance_id, just_started=True)
+        view = describe_instance(uow.session, actor, outcome.instance_id, just_started=True, runtime=runtime)
         uow.commit()
         return view
 
