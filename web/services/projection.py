@@ -37,10 +37,11 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
     Returns the task rows that were opened by this change. ``new``: the instance was created in this
     transaction and not synced before, so it has no task, timer or message rows yet.
     """
-    # this query flushes what the action changed so far; what follows reads nothing it writes, so the
-    # rows it adds go to the database together, at the next query or the commit
-    open_rows = {} if new else {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
+    # Nothing sync reads depends on what is pending in the session: task rows are only created here, and a
+    # second sync of one instance in a transaction (a message back to it) comes after deliver()'s locking query,
+    # which flushes the first. So everything the action writes goes to the database at once, at the commit.
     with session.no_autoflush:
+        open_rows = {} if new else {row.id: row for row in session.scalars(_OPEN_TASKS, {"instance_id": instance.id})}
         opened = []
         open_now = engine.open_user_tasks(workflow)
         for task in open_now:
