@@ -275,20 +275,27 @@ class Engine:
         return self.describe(self._get(workflow, task_id))
 
     def describe(self, task: Any) -> UserTask:
-        spec = task.task_spec
-        props = _properties(spec)
-        due = task._get_internal_data("due")
-        return UserTask(
-            id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-            process_id=task.workflow.spec.name, role=spec.lane, form=props.get("form"),
-            due=datetime.fromisoformat(due) if due else None,
-            assignee=task._get_internal_data("assignee"),
-            state=STATE_NAMES.get(task.state, str(task.state)),
-            instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
-            data=self.serializer.to_data(dict(task.data)),
-            context=props.get("context"),
-            name_en=(props.get("name_en") or "").strip() or None,
-        )
+        return _user_task(task.task_spec, task.workflow.spec.name, str(task.id), task.state, task.internal_data,
+                          self.serializer.to_data(dict(task.data)))
+
+    def peek_task(self, state: str, spec_set: SpecSet, process_id: str, task_id: str) -> UserTask | None:
+        """A task of a stored instance as :meth:`task` would describe it after :meth:`loads`, read from the
+        stored state without restoring the workflow (for reading a task, not for acting on it).
+
+        None when the state cannot be read this way (another serializer version, no such task): restore then.
+        """
+        found = self.serializer.stored_task(state, str(task_id))
+        if found is None:
+            return None
+        stored, data, subprocess = found
+        spec, subprocesses = spec_set.spec_for(process_id)
+        if subprocess is not None:
+            spec = subprocesses.get(subprocess)
+        task_spec = spec.task_specs.get(stored.get("task_spec")) if spec is not None else None
+        if task_spec is None:
+            return None
+        internal = self.serializer.to_data(stored.get("internal_data") or {})
+        return _user_task(task_spec, spec.name, str(task_id), stored.get("state"), internal, data)
 
     def render_instructions(self, template: str | None, data: Mapping[str, Any]) -> str | None:
         """A task's instructions filled with its data, HTML-escaped, under the scripts' budget.
@@ -377,6 +384,23 @@ class Engine:
                 raise ScriptError(f"assignee must be a user name, not {value!r}")
             task._set_internal_data(assignee=value)
         task._set_internal_data(stamped=True)
+
+
+def _user_task(spec: Any, process_id: str, task_id: str, state: Any, internal: Mapping[str, Any],
+               data: dict[str, Any]) -> UserTask:
+    props = _properties(spec)
+    due = internal.get("due")
+    return UserTask(
+        id=task_id, element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        process_id=process_id, role=spec.lane, form=props.get("form"),
+        due=datetime.fromisoformat(due) if due else None,
+        assignee=internal.get("assignee"),
+        state=STATE_NAMES.get(state, str(state)),
+        instructions=(getattr(spec, "extensions", None) or {}).get("instructionsForEndUser"),
+        data=data,
+        context=props.get("context"),
+        name_en=(props.get("name_en") or "").strip() or None,
+    )
 
 
 def _event_definitions(task: Any) -> list[Any]:

@@ -73,7 +73,46 @@ class StateSerializer:
         self._serializer.migrate(dct)
         return self._serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
 
+    def stored_task(self, state: str, task_id: str) -> tuple[dict[str, Any], dict[str, Any], str | None] | None:
+        """One task of a stored state, read without restoring the workflow.
+
+        Returns the task's stored fields, its data (as :meth:`to_data` gives the restored task's) and the
+        name of the subprocess spec it runs in (None for the top-level process); None when the state was
+        written by another serializer version (restoring migrates it) or holds no such task.
+        """
+        dct = json.loads(state)
+        if dct.get(self._serializer.VERSION_KEY) != self.version:
+            return None
+        found = [(dct.get("tasks") or {}, None)]
+        found += [(sub.get("tasks") or {}, sub.get("spec")) for sub in (dct.get("subprocesses") or {}).values()]
+        for tasks, spec_name in found:
+            if task_id in tasks:
+                registry = self._serializer.registry
+                return tasks[task_id], self.to_data(registry.restore(_stored_data(tasks, task_id))), spec_name
+        return None
+
     def to_data(self, value: Any) -> Any:
         """Task data as plain JSON values (what the serializer would store)."""
         registry = self._serializer.registry
         return registry.convert(registry.clean(value))
+
+
+def _stored_data(tasks: dict[str, Any], task_id: str) -> dict[str, Any]:
+    """A stored task's data as the serializer rebuilds it: the root's in full, every other task's as its
+    parent's with its own delta (SpiffWorkflow's ``TaskConverter.from_dict``), in stored form."""
+    chain = []
+    current: dict[str, Any] | None = tasks[task_id]
+    while current is not None:
+        chain.append(current)
+        parent = current.get("parent")
+        current = tasks.get(parent) if current.get("delta") and parent is not None else None
+    data: dict[str, Any] = {}
+    for stored in reversed(chain):
+        delta = stored.get("delta")
+        if delta and stored is not chain[-1]:
+            data = {**data, **delta.get("updates", {})}
+            for key in delta.get("deletions", {}):
+                data.pop(key, None)
+        else:
+            data = dict(stored.get("data") or {})
+    return data

@@ -80,6 +80,9 @@ def configure_logging(fmt: str = "text", level: str = "INFO", stream: IO[str] | 
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(logging.getLevelNamesMapping().get(level.upper(), logging.INFO))
+    # the engine's step-by-step trace (every task state change) is not for operators, as in `clusterflow worker`;
+    # LOG_LEVEL=DEBUG shows it
+    logging.getLogger("spiff").setLevel(logging.NOTSET if level.upper() == "DEBUG" else logging.WARNING)
     return handler
 
 

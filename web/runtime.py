@@ -3,20 +3,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
+from sqlalchemy import select
 
 from engine.clock import Clock
 from engine.registry import Registry, SpecSet
 from engine.runtime import Engine
 
+from .models import ProcessDefinition
 from .reference import roles
 
 
 def form_ids(forms_dir: Path) -> set[str]:
     """The ids of the form definitions shipped in ``forms/definitions``."""
     return {p.stem for p in (forms_dir / "definitions").glob("*.json")}
+
+
+class DefinitionNames(NamedTuple):
+    name: str
+    name_en: str | None
+    start_form: str | None
 
 
 @dataclass
@@ -27,6 +35,21 @@ class Runtime:
     _hash_of_version: dict[int, str] = field(default_factory=dict)  # versions never change once stored
     # (count, max id) of the closures the engine's calendar holds (services.closures.refresh_calendar)
     closures_marker: tuple[Any, ...] | None = None
+    # version id -> {process id: its names and start form}; a deployed version's definitions never change
+    _names_of_version: dict[int, dict[str, DefinitionNames]] = field(default_factory=dict)
+
+    def process_names(self, session: Any, version_id: int) -> dict[str, DefinitionNames]:
+        """The names (and start forms) of the processes a deployed version defines, read once per worker."""
+        names = self._names_of_version.get(version_id)
+        if names is None:
+            names = {row.process_id: DefinitionNames(row.name, row.name_en, row.start_form) for row in session.execute(
+                select(ProcessDefinition.process_id, ProcessDefinition.name, ProcessDefinition.name_en,
+                       ProcessDefinition.start_form).where(ProcessDefinition.version_id == version_id)
+                .order_by(ProcessDefinition.id))}
+            if len(self._names_of_version) > 4096:
+                self._names_of_version.clear()
+            self._names_of_version[version_id] = names
+        return names
 
     def spec_set_of(self, instance: Any) -> SpecSet:
         """The parsed specs an instance is pinned to, without touching the database when cached."""

@@ -75,7 +75,11 @@ def run(spec_set: SpecSet, process_id: str, *, saved: bool, answers: Mapping[str
         action = ("start", process_id)
         for step in range(max_steps + 1):
             if saved:
-                workflow = engine.loads(engine.dumps(workflow), spec_set, process_id)
+                state = engine.dumps(workflow)
+                workflow = engine.loads(state, spec_set, process_id)
+                # reading a task from the stored state shows what restoring would
+                for task in engine.open_user_tasks(workflow):
+                    assert engine.peek_task(state, spec_set, process_id, task.id) == task, task.element_id
             result.steps.append(_record(engine, workflow, action, log))
             log.clear()
             if engine.is_completed(workflow):

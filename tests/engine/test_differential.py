@@ -5,7 +5,8 @@ reference models, and models written for the patterns compaction can break: loop
 boundary timers, multi-instance tasks, call activities and event-based gateways inside loops) runs
 twice with the same driver (tests/engine/differential.py): with the engine alone, never saved, and
 with clusterflow's save/compact/restore after every step. Both runs must end the same way, complete
-the same elements in the same order and show the same data at every step.
+the same elements in the same order and show the same data at every step. After every save, each open
+task read from the stored state (``Engine.peek_task``, what the task page shows) equals the restored one.
 """
 from __future__ import annotations
 

@@ -30,13 +30,11 @@ def start(body: dict):  # type: ignore[no-untyped-def]
     answers 409 with the message at `year` when that case exists; a supervisor may start a repeat by giving
     `repeat_reason` in the data.
     """
-    actor, runtime = api_actor(), current_runtime()
-    outcome = starting.start_with_form(body["process_id"], body["data"], body["province"], actor=actor,
+    runtime = current_runtime()
+    view = starting.start_and_describe(body["process_id"], body["data"], body["province"], actor=api_actor(),
                                        locale=current_language(), uow=unit_of_work(), runtime=runtime,
                                        clock=runtime.clock)
-    with unit_of_work(write=False) as uow:
-        view = describe_instance(uow.session, actor, outcome.instance_id, just_started=True)
-    return view, 201, {"Location": url_for(".show_instance", instance_id=outcome.instance_id)}
+    return view, 201, {"Location": url_for(".show_instance", instance_id=view.instance.id)}
 
 
 @bp.route("/process-instances/<int:instance_id>", methods=["GET"])
@@ -48,4 +46,4 @@ def show_instance(instance_id: int):  # type: ignore[no-untyped-def]
     Only for those who may see the case (its province, and a role in it or a supervising role); 404 otherwise.
     """
     with unit_of_work(write=False) as uow:
-        return describe_instance(uow.session, api_actor(), instance_id)
+        return describe_instance(uow.session, api_actor(), instance_id, runtime=current_runtime())

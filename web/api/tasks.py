@@ -93,7 +93,8 @@ def complete(body: dict, task_id: str):  # type: ignore[no-untyped-def]
 def _task_page(task_id: str) -> task_page.TaskPage:
     runtime = current_runtime()
     with unit_of_work(write=False) as uow:
-        page = task_page.load_task_page(uow.session, runtime, api_actor(), task_id, current_language())
+        page = task_page.load_task_page(uow.session, runtime, api_actor(), task_id, current_language(),
+                                        comments=False)
         # what may be picked now in fields whose choices come from the case or from people (TaskSchema.choices)
         page.choices = submissions.field_options(  # type: ignore[attr-defined]
             uow.session, page.form if page.may_complete else None, page.task.province, page.data,

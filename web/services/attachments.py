@@ -48,14 +48,19 @@ class StoredFile:
     sha256: str
 
 
-def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+def may_see_case(session: Session, actor: Actor, instance: ProcessInstance, *, task: TaskRecord | None = None) -> bool:
     """Whether the actor may read a case: its province, and a role in it (or a supervising role).
 
     Designing processes or administering users is no reason to read cases (see ``CASE_BLIND_ROLES``).
+    ``task``: a task of the case the caller holds already; when it gives the actor a role in the case,
+    the database is not asked.
     """
     if not actor.sees_case(instance.province, instance.firm_id):
         return False
     if actor.national_cases or actor.case_roles & CASE_WIDE_ROLES:
+        return True
+    if task is not None and task.instance_id == instance.id and (
+            task.role in actor.case_roles or actor.username in (task.assignee, task.completed_by)):
         return True
     involved = exists().where(TaskRecord.instance_id == instance.id) \
         .where((TaskRecord.role.in_(sorted(actor.case_roles))) | (TaskRecord.assignee == actor.username)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash
 
 from engine.clock import Clock
@@ -141,15 +142,19 @@ def sign_out_everywhere(user_id: int, *, uow: UnitOfWork) -> None:
         uow.commit()
 
 
+# the user's columns with each of its roles and provinces (outer joins), built once: only the id changes
+_ACTOR_ROWS = (select(User.username, User.display_name, User.active, User.password_hash, UserRole.role,
+                      UserProvince.province)
+               .outerjoin(UserRole, UserRole.user_id == User.id)
+               .outerjoin(UserProvince, UserProvince.user_id == User.id)
+               .where(User.id == bindparam("user_id")))
+
+
 def load_actor(session, user_id: int, stamp: str | None = None) -> tuple[Actor, str | None] | None:
     """The actor of an active user id (for each request), or None; with ``stamp``, only if the
     password has not changed since it was taken."""
-    # one query on every request: the user's columns with each of its roles and provinces (outer joins)
-    rows = session.execute(
-        select(User.username, User.display_name, User.active, User.password_hash, UserRole.role,
-               UserProvince.province)
-        .outerjoin(UserRole, UserRole.user_id == User.id).outerjoin(UserProvince, UserProvince.user_id == User.id)
-        .where(User.id == user_id)).all()
+    # one query by primary key on every request
+    rows = session.connection().execute(_ACTOR_ROWS, {"user_id": user_id}).all()
     if not rows:
         return None
     username, display_name, active, password_hash = rows[0][:4]
@@ -166,15 +171,21 @@ def password_stamp(password_hash: str) -> str:
 
 
 def issue_token(secret: str, user_id: int, stamp: str) -> str:
-    return URLSafeTimedSerializer(secret, salt="api-token").dumps({"u": user_id, "s": stamp})
+    return _token_serializer(secret).dumps({"u": user_id, "s": stamp})
 
 
 def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> tuple[int, str] | None:
     """(user id, password stamp) of a valid, unexpired token, or None."""
     try:
-        data = URLSafeTimedSerializer(secret, salt="api-token").loads(token, max_age=max_age)
+        data = _token_serializer(secret).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), str):
         return None
     return data["u"], data["s"]
+
+
+@lru_cache(maxsize=8)
+def _token_serializer(secret: str) -> URLSafeTimedSerializer:
+    """The token signer of a secret key (built once: it derives its signing key from the secret)."""
+    return URLSafeTimedSerializer(secret, salt="api-token")

@@ -25,19 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from forms.display import ShownField, shown_submission
 from forms.loader import form_or_none
 from forms.model import FormDefinition
 
-from ..models import Attachment, Event, Letter, ProcessDefinition, ProcessInstance, TaskRecord, User
-from .actors import Actor
-from .attachments import may_see_case
-from .letters.access import letters_of
-
-MAX_ANCESTORS = 5
+from ..models import Event, Letter, ProcessInstance, TaskRecord
+from .case_records import STEP_ACTIONS, CaseRecords
 
 
 @dataclass
@@ -112,19 +105,19 @@ class CaseFile:
 
 
 
-def build_case_file(session: Session, actor: Actor, instance: ProcessInstance, locale: str, *,
-                    task: TaskRecord | None = None, context_forms: Iterable[str] = (),
-                    case_data: Mapping[str, Any] | None = None) -> CaseFile:
-    """The case file of ``instance`` as ``actor`` may read it (the caller checked the case itself).
+def build_case_file(records: CaseRecords, locale: str, *, task: TaskRecord | None = None,
+                    context_forms: Iterable[str] = (), case_data: Mapping[str, Any] | None = None) -> CaseFile:
+    """The case file of ``records.instance`` from its rows (``case_records.load_case_records``, which reads
+    only what the reader may; the caller checked the case itself).
 
     ``task`` is the task being worked on (its own submissions are not context);
     ``context_forms`` the form ids its decision needs and ``case_data`` the live
     data they may be drawn from.
     """
-    family = _family(session, actor, instance)
-    steps = _steps(session, family, locale)
+    instance = records.instance
+    steps = _steps(records, locale)
     by_id = {f.id: f for step in steps for f in step.files}
-    case_file = CaseFile(stages=_by_stage(steps), files=by_id, letters=letters_of(session, [i.id for i in family]))
+    case_file = CaseFile(stages=_by_stage(steps), files=by_id, letters=list(records.letters))
     own = [s for s in steps if s.instance_id == instance.id]
     if task is not None:
         case_file.rework = _rework(own, task)
@@ -153,44 +146,22 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return seen
 
 
-def _family(session: Session, actor: Actor, instance: ProcessInstance) -> list[ProcessInstance]:
-    """The case and the cases that started it (oldest first), those the actor may read."""
-    chain = [instance]
-    current = instance
-    while current.parent_id is not None and len(chain) <= MAX_ANCESTORS:
-        parent = session.get(ProcessInstance, current.parent_id)
-        if parent is None or not may_see_case(session, actor, parent):
-            break
-        chain.append(parent)
-        current = parent
-    return list(reversed(chain))
-
-
-def _steps(session: Session, family: list[ProcessInstance], locale: str) -> list[CaseStep]:
+def _steps(records: CaseRecords, locale: str) -> list[CaseStep]:
     """Every step of the family, oldest first, each with its stage, fields and files."""
-    ids = [i.id for i in family]
-    tasks = {t.id: t for t in session.scalars(select(TaskRecord).where(
-        TaskRecord.instance_id.in_(ids), TaskRecord.status == "completed"))}
-    events = list(session.scalars(select(Event).where(
-        Event.instance_id.in_(ids), Event.action.in_(("instance_started", "task_completed", "stage_changed")))
-        .order_by(Event.id)))
-    files = list(session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))
-                                 .order_by(Attachment.uploaded_at)))
-    names = _process_names(session, family)
-    people = display_names(session, {t.completed_by for t in tasks.values()} | {e.actor for e in events}
-                            | {f.uploaded_by for f in files})
+    tasks = {t.id: t for t in records.tasks if t.status == "completed"}
+    names, people = records.process_names, records.people
     refs_by_task: dict[str | None, list[FileRef]] = {}
-    for f in files:
+    for f in records.attachments:
         refs_by_task.setdefault(f.task_id, []).append(FileRef(
             id=f.id, filename=f.filename, size=f.size, field=f.field,
             uploaded_by=people.get(f.uploaded_by, f.uploaded_by), uploaded_at=f.uploaded_at))
-    by_instance = {i.id: i for i in family}
+    by_instance = {i.id: i for i in records.family}
     steps: list[CaseStep] = []
     unstaged: dict[int, list[CaseStep]] = {}
     stage_now: dict[int, str | None] = {}
-    for event in events:
+    for event in records.events:
         iid = event.instance_id
-        if iid is None:
+        if iid is None or event.action not in STEP_ACTIONS:
             continue
         if event.action == "stage_changed":
             stage = (event.data or {}).get("to")
@@ -245,25 +216,6 @@ def _step_of(event: Event, tasks: Mapping[str, TaskRecord], instance: ProcessIns
 
 def _title(form: FormDefinition | None, locale: str) -> str | None:
     return str(form.title[locale]) if form is not None else None
-
-
-def _process_names(session: Session, family: list[ProcessInstance]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for definition in session.scalars(select(ProcessDefinition).where(
-            ProcessDefinition.version_id.in_({i.version_id for i in family}))):
-        names.setdefault(definition.process_id, definition.name)
-        if definition.start_form:
-            names.setdefault(f"start_form:{definition.process_id}", definition.start_form)
-    return names
-
-
-def display_names(session: Session, usernames: Iterable[Any]) -> dict[str, str]:
-    """Full names by user name (users without one are shown by their user name)."""
-    wanted = sorted({u for u in usernames if isinstance(u, str) and u})
-    if not wanted:
-        return {}
-    return {username: name or username for username, name in session.execute(
-        select(User.username, User.display_name).where(User.username.in_(wanted)))}
 
 
 def _by_stage(steps: list[CaseStep]) -> list[CaseStage]:

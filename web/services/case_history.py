@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ..models import Event, TaskRecord
-from .case_file import display_names
+from ..models import Event
+from .case_records import CaseRecords
 
 
 @dataclass
@@ -17,10 +14,9 @@ class CaseHistory:
     people: dict[str, str] = field(default_factory=dict)       # user name -> full name (actors, hand-over targets)
 
 
-def case_history(session: Session, instance_id: int) -> CaseHistory:
+def case_history(records: CaseRecords) -> CaseHistory:
     """Every event of the case, oldest first, with what the history needs to name tasks and people."""
-    events = list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.id)))
-    names = dict(session.execute(select(TaskRecord.id, TaskRecord.name).where(
-        TaskRecord.instance_id == instance_id)).tuples().all())
-    people = display_names(session, {e.actor for e in events} | {(e.data or {}).get("to") for e in events})
-    return CaseHistory(events, names, people)
+    own = records.instance.id
+    return CaseHistory(records.own_events(), {t.id: t.name for t in records.tasks if t.instance_id == own},
+                       records.people)
+

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessDefinition, ProcessInstance,
+from ..models import (Attachment, Cluster, Event, JointAction, Meeting, ProcessInstance,
                       ProcessVersion, TaskRecord, Timer)
 from ..runtime import Runtime
 from .actors import Actor
@@ -16,6 +16,7 @@ from .attachments import may_see_case
 from .cases import SUPERVISING_ROLES
 from .case_file import CaseFile, build_case_file
 from .case_history import case_history
+from .case_records import load_case_records
 from .engine_calls import restore_workflow
 from .errors import InstanceNotFound
 from .version_files import bpmn_trees
@@ -56,9 +57,9 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
     if instance.state and instance.status in ("running", "suspended"):   # where it is now, from the live state
         workflow = restore_workflow(runtime, instance)
         states.update({k: v for k, v in runtime.engine.element_states(workflow).items() if v != "completed"})
-    definition = session.scalar(select(ProcessDefinition).where(
-        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == instance.process_id))
-    history = case_history(session, instance.id)
+    definition = runtime.process_names(session, instance.version_id).get(instance.process_id)
+    records = load_case_records(session, actor, instance, runtime)
+    history = case_history(records)
     return CaseView(
         instance=instance, process_name=definition.name if definition else instance.process_id,
         process_name_en=definition.name_en if definition else None,
@@ -68,7 +69,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                                                  TaskRecord.status == "open"))),
         timers=list(session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))),
         history=history.events,
-        attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id))),
+        attachments=records.own_attachments(),
         children=list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == instance.id))),
         parent=session.get(ProcessInstance, instance.parent_id) if instance.parent_id else None,
         cluster=session.get(Cluster, instance.cluster_id) if instance.cluster_id else None,
@@ -76,7 +77,7 @@ def load_case(session: Session, runtime: Runtime, actor: Actor, instance_id: int
                                            .order_by(JointAction.plan_year, JointAction.id))),
         meetings=list(session.scalars(select(Meeting).where(Meeting.instance_id == instance.id)
                                       .order_by(Meeting.id))),
-        case_file=build_case_file(session, actor, instance, locale), task_names=history.task_names,
+        case_file=build_case_file(records, locale), task_names=history.task_names,
         people=history.people)
 
 

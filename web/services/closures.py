@@ -88,9 +88,12 @@ def list_closures(uow: UnitOfWork) -> list[ClosureView]:
         return [_view(row) for row in uow.session.scalars(select(Closure).order_by(Closure.day))]
 
 
+_MARKER = select(func.count(Closure.id), func.max(Closure.id))   # built once: asked on every change of a case
+
+
 def refresh_calendar(runtime: Runtime, session: Session) -> None:
     """Give the engine's calendar the stored closures, when they changed since it last got them."""
-    marker = tuple(session.execute(select(func.count(Closure.id), func.max(Closure.id))).one())
+    marker = tuple(session.execute(_MARKER).one())
     if marker == runtime.closures_marker:
         return
     rows = session.scalars(select(Closure)).all()

@@ -5,7 +5,7 @@ import posixpath
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from engine.clock import Clock
 from engine.errors import Problem, ProcessValidationError
@@ -69,13 +69,16 @@ def deploy(sources: Mapping[str, bytes], *, actor: str, reason: str | None, uow:
         return Deployed(version.id, key, sorted(spec_set.processes), True)
 
 
+_LATEST = (select(ProcessDefinition).where(ProcessDefinition.process_id == bindparam("process_id"))
+           .order_by(ProcessDefinition.version_id.desc()).limit(1))   # built once: every start asks
+
+
 def latest_definition(session, process_id: str) -> ProcessDefinition:
     """``process_id`` in the newest version that defines it (new cases start there).
 
     :raise ProcessNotFound:
     """
-    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-                                .order_by(ProcessDefinition.version_id.desc()).limit(1))
+    definition = session.scalar(_LATEST, {"process_id": process_id})
     if definition is None:
         raise ProcessNotFound(f"no deployed process '{process_id}'")
     return definition

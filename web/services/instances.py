@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 
-from ..models import ProcessInstance, TaskRecord
+from ..models import ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
 from ..reference import provinces
 from ..runtime import Runtime
 from . import one_case
@@ -52,22 +52,24 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
     :raise ProcessNotFound, InvalidInput, ProcessFailed, Forbidden:
     :raise DuplicateCase: such a case exists already (409, the message at the field, in ``locale``).
     """
+    if province is not None and not actor.sees_province(province):
+        raise Forbidden(f"you do not work in province '{province}'")
     with uow:
-        outcome = start_in(uow.session, process_id, data, actor=actor, province=province, runtime=runtime,
-                           clock=clock, title=title, repeat_reason=repeat_reason, locale=locale, firm_id=firm_id,
-                           cluster_id=cluster_id)
+        outcome = start_in(uow.session, latest_definition(uow.session, process_id), data, actor=actor,
+                           province=province, runtime=runtime, clock=clock, title=title,
+                           repeat_reason=repeat_reason, locale=locale, firm_id=firm_id, cluster_id=cluster_id)
         uow.commit()
         return outcome
 
 
-def start_in(session: Session, process_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
+def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str, Any] | None, *, actor: Actor,
              province: str | None, runtime: Runtime, clock: Clock, title: str | None = None,
              repeat_reason: str | None = None, locale: str = "en", firm_id: int | None = None,
              cluster_id: int | None = None) -> Outcome:
-    """:func:`start_instance` inside the caller's transaction (the caller commits)."""
+    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction."""
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
-    definition = latest_definition(session, process_id)
+    process_id = definition.process_id
     starter = actor.system or (definition.manual_start and
                                (not definition.starter_role or definition.starter_role in actor.roles))
     # a supervisor who is not the starter may only repeat a once-a-year case that exists
@@ -75,8 +77,7 @@ def start_in(session: Session, process_id: str, data: Mapping[str, Any] | None, 
     if not starter and not repeater:
         raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
                         if definition.manual_start else f"'{process_id}' is not started by hand")
-    version = definition.version
-    spec_set = runtime.spec_set(version)
+    spec_set = runtime.spec_set_of(definition)
     refresh_calendar(runtime, session)
     manual = spec_set.manual_starts.get(process_id)
     per = manual.one_case_per if manual else ()
@@ -91,17 +92,17 @@ def start_in(session: Session, process_id: str, data: Mapping[str, Any] | None, 
         key, repeated = one_case.claim_key(session, one_case.case_key(
             process_id, province, per, runtime.engine.current_data(workflow)), per, actor, repeat_reason, locale)
     now = clock.now()
-    instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="",
+    instance = ProcessInstance(process_id=process_id, version_id=definition.version_id, status="running", state="",
                                serializer_version=runtime.engine.serializer.version, province=province,
                                title=title or (data or {}).get("title"), started_by=actor.username,
                                started_at=now, updated_at=now, unique_key=key, firm_id=firm_id,
                                cluster_id=cluster_id)
     one_case.flush_new(session, instance, per, locale)
-    started: dict[str, Any] = {"process_id": process_id, "version": version.id, "data": dict(data or {})}
+    started: dict[str, Any] = {"process_id": process_id, "version": definition.version_id, "data": dict(data or {})}
     if repeated and repeat_reason:
         started["repeat_reason"] = repeat_reason.strip()
     record(session, instance, "instance_started", now, actor=actor.username, data=started)
-    opened = settle(session, instance, workflow, runtime, now, actor.username)
+    opened = settle(session, instance, workflow, runtime, now, actor.username, new=True)
     return _outcome(instance, opened, actor)
 
 
@@ -125,7 +126,8 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
     """Complete an open task with ``data`` and run the process on, in one transaction.
 
     ``check`` validates the data against the task's form and rules with the live case data (the workflow
-    is restored once, inside this transaction); without it the data is taken as given.
+    is restored once, inside this transaction); without it the data is taken as given. Drafts of the task
+    are dropped in the same transaction.
 
     :raise TaskNotFound: no such task, or not visible to the actor.
     :raise NotYourTask: the actor may see it but not complete it.
@@ -149,6 +151,8 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         record_task(uow.session, instance, row, dict(data or {}), facts, now)
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
+        with uow.session.no_autoflush:   # nobody's draft of a done task is of use
+            uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})
         opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
         uow.commit()
         return _outcome(instance, opened, actor)
@@ -191,15 +195,18 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
+_LOCK_TASK = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+              .where(TaskRecord.id == bindparam("task_id")).options(undefer(ProcessInstance.state)).with_for_update()
+              .execution_options(populate_existing=True))   # built once; only the task id changes
+_DROP_DRAFTS = delete(TaskDraft.__table__).where(TaskDraft.__table__.c.task_id == bindparam("task_id"))
+
+
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
                holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance]:
     # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
     # concurrent completion to commit and then returns the rows as it left them; SQLite: the
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
-    found = uow.session.execute(
-        select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
-        .where(TaskRecord.id == str(task_id)).options(undefer(ProcessInstance.state)).with_for_update()
-        .execution_options(populate_existing=True)).one_or_none()
+    found = uow.session.execute(_LOCK_TASK, {"task_id": str(task_id)}).one_or_none()
     if found is None or not actor.sees_case(found[0].province, found[0].firm_id):
         raise TaskNotFound(f"no task {task_id}")
     row, instance = found

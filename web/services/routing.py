@@ -28,10 +28,13 @@ MAX_DEPTH = 8
 
 
 def settle(session: Session, instance: ProcessInstance, workflow: Any, runtime: Runtime, now: datetime,
-           actor: str | None, depth: int = 0) -> list[TaskRecord]:
-    """Store ``workflow`` for ``instance`` and route what it threw; returns the task rows opened."""
+           actor: str | None, depth: int = 0, *, new: bool = False) -> list[TaskRecord]:
+    """Store ``workflow`` for ``instance`` and route what it threw; returns the task rows opened.
+
+    ``new``: the instance was created in this transaction and never synced (it has no rows to update).
+    """
     thrown = runtime.engine.take_thrown_messages(workflow)
-    opened = sync(session, instance, workflow, runtime.engine, now, actor)
+    opened = sync(session, instance, workflow, runtime.engine, now, actor, new=new)
     for message in thrown:
         route(session, instance, message.name, message.payload, runtime, now, actor, depth + 1)
     return opened
@@ -115,7 +118,7 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
     if sender is not None:
         record(session, sender, "instance_spawned", now, actor=actor,
                data={"instance_id": instance.id, "process_id": definition.process_id})
-    settle(session, instance, workflow, runtime, now, actor, depth)
+    settle(session, instance, workflow, runtime, now, actor, depth, new=True)
     return instance
 
 

@@ -16,7 +16,8 @@ from .actors import Actor
 from .firms import enrolment
 from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
-from .instances import Outcome, start_instance
+from .instance_view import InstanceView, describe_instance
+from .instances import Outcome, start_in
 from .one_case import REPEAT_ROLE
 from .submissions import check_submission, validation_context
 from .uow import UnitOfWork
@@ -44,17 +45,34 @@ def start_options(session: Session, actor: Actor) -> list[StartOption]:
 
 
 def start_option(session: Session, actor: Actor, process_id: str) -> StartOption:
-    """:raise ProcessNotFound: not a process this actor may start from a form."""
-    for option in start_options(session, actor):
-        if option.process_id == process_id:
-            return option
-    raise ProcessNotFound(f"no process '{process_id}' you may start")
+    """What :func:`start_options` gives for ``process_id``.
+
+    :raise ProcessNotFound: not a process this actor may start from a form.
+    """
+    d = _startable(session, actor, process_id)
+    return StartOption(d.process_id, d.name, form_or_none(d.start_form), d.name_en)
+
+
+def _startable(session: Session, actor: Actor, process_id: str) -> ProcessDefinition:
+    """The newest definition of ``process_id`` if the actor may start it from a form (one indexed query).
+
+    :raise ProcessNotFound:
+    """
+    try:
+        d = latest_definition(session, process_id)
+    except ProcessNotFound:
+        d = None
+    if d is None or not d.manual_start or d.start_form is None or not (
+            actor.system or d.starter_role is None or d.starter_role in actor.roles
+            or (d.one_case_per and REPEAT_ROLE in actor.roles)):
+        raise ProcessNotFound(f"no process '{process_id}' you may start")
+    return d
 
 
 def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
                     uow: UnitOfWork, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
     """Validate the start form (its fields and rules, with the people of ``province`` and today), then start
-    the case in ``province``.
+    the case in ``province``, in one transaction.
 
     ``any_process`` (the command line): also processes without a start form, which start with ``raw`` as
     given; otherwise only processes the actor may start from a form (404 for others).
@@ -64,19 +82,40 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
     :raise ProcessNotFound, Forbidden, ProcessFailed:
     """
     with uow:
-        if any_process:
-            form = form_or_none(latest_definition(uow.session, process_id).start_form)
-        else:
-            form = start_option(uow.session, actor, process_id).form
-        errors: dict[str, list[str]] = {}
-        clean: dict[str, Any] = dict(raw)
-        if form is not None:
-            context = validation_context(uow.session, province, {"province": province} if province else {}, clock)
-            try:
-                clean = check_submission(form, raw, context, locale)
-                clean = enrolment.start_data(uow.session, process_id, clean, province, actor)
-            except InvalidInput as exc:
-                errors = dict(exc.errors)
+        outcome = _start(uow.session, process_id, raw, province, actor=actor, locale=locale, runtime=runtime,
+                         clock=clock, any_process=any_process)
+        uow.commit()
+        return outcome
+
+
+def start_and_describe(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
+                       uow: UnitOfWork, runtime: Runtime, clock: Clock) -> InstanceView:
+    """:func:`start_with_form`, answered with the new case as its starter may read it (the API's answer),
+    described in the same transaction.
+
+    :raise InvalidInput, DuplicateCase, ProcessNotFound, Forbidden, ProcessFailed: as start_with_form.
+    """
+    with uow:
+        outcome = _start(uow.session, process_id, raw, province, actor=actor, locale=locale, runtime=runtime,
+                         clock=clock)
+        view = describe_instance(uow.session, actor, outcome.instance_id, just_started=True, runtime=runtime)
+        uow.commit()
+        return view
+
+
+def _start(session: Session, process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor,
+           locale: str, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
+    definition = latest_definition(session, process_id) if any_process else _startable(session, actor, process_id)
+    form = form_or_none(definition.start_form)
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = dict(raw)
+    if form is not None:
+        context = validation_context(session, province, {"province": province} if province else {}, clock)
+        try:
+            clean = check_submission(form, raw, context, locale)
+            clean = enrolment.start_data(session, process_id, clean, province, actor)
+        except InvalidInput as exc:
+            errors = dict(exc.errors)
     if province is None and not actor.national:
         errors["province"] = ["required"]
     if errors:
@@ -84,7 +123,5 @@ def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | Non
     if province:
         clean.setdefault("province", province)
     reason = clean.get("repeat_reason")
-    return start_instance(process_id, clean, actor=actor, province=province, uow=uow, runtime=runtime, clock=clock,
-                          repeat_reason=reason if isinstance(reason, str) else None, locale=locale)
-
-
+    return start_in(session, definition, clean, actor=actor, province=province, runtime=runtime, clock=clock,
+                    repeat_reason=reason if isinstance(reason, str) else None, locale=locale)

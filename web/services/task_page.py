@@ -6,20 +6,22 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from flask_babel import gettext
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
 from engine.errors import EngineError
+from engine.runtime import UserTask
 from forms.loader import form_or_none
 from forms.model import FormDefinition
 
-from ..models import Attachment, Comment, Event, ProcessDefinition, ProcessInstance, TaskDraft, TaskRecord
+from ..models import Attachment, Comment, Event, ProcessInstance, TaskDraft, TaskRecord
 from ..runtime import Runtime
 from .actors import Actor
 from .attachments import may_see_case
 from .case_file import CaseFile, build_case_file, context_of
 from .case_history import case_history
+from .case_records import load_case_records
 from .errors import InvalidInput, TaskNotFound
 from .engine_calls import restore_workflow
 from .instances import Outcome, complete_task
@@ -48,17 +50,20 @@ class TaskPage:
     people: dict[str, str] = field(default_factory=dict)
 
 
-def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str, locale: str = "fa") -> TaskPage:
+def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: str, locale: str = "fa", *,
+                   comments: bool = True) -> TaskPage:
     """The task with its case's context, as this actor may see it.
 
     The case file (earlier steps by stage, what the decision needs, a send-back's
     reviews) is in the reader's ``locale``; a task that came back for rework is
     pre-filled with its previous submission (a draft of the user's wins over both).
+    An open task's data and instructions are read from the stored state, without
+    restoring the workflow. ``comments=False`` leaves the case's comments out (the API does not show them).
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
-    task, form = task_form(session, actor, task_id)
-    instance = session.get(ProcessInstance, task.instance_id)  # already loaded by task_form
+    task, instance, draft = _task_and_case(session, actor, task_id, draft_of=actor.username)
+    form = form_or_none(task.form_id)
     may_complete = task.status == "open" and instance.status == "running" and \
         actor.may_work_on(task.role, task.province, task.assignee, task.firm_id)
     data: dict[str, Any] = dict(task.data or {})
@@ -66,31 +71,29 @@ def load_task_page(session: Session, runtime: Runtime, actor: Actor, task_id: st
     task_context: str | None = None
     case_data: dict[str, Any] = {}
     if task.status == "open" and instance.status == "running":
-        live = runtime.engine.task(restore_workflow(runtime, instance), task.id)
+        live = read_task(runtime, instance, task.id)
         data = case_data = live.data
         task_context = live.context
         instructions = render_instructions(runtime, live.instructions, data)
-    case_file = build_case_file(session, actor, instance, locale, task=task,
-                                context_forms=context_of(form, task_context), case_data=case_data)
+    records = load_case_records(session, actor, instance, runtime)
+    case_file = build_case_file(records, locale, task=task, context_forms=context_of(form, task_context),
+                                case_data=case_data)
     if case_file.rework is not None and form is not None:
         previous = case_file.rework.previous.data
         data = {**data, **{f.name: previous[f.name] for f in form.fields if f.name in previous}}
-    draft = session.get(TaskDraft, (task.id, actor.username))
     if draft is not None and may_complete:
         data = {**data, **draft.data}
-    names = session.execute(select(ProcessDefinition.name, ProcessDefinition.name_en).where(
-        ProcessDefinition.version_id == instance.version_id, ProcessDefinition.process_id == task.process_id)).first()
-    history = case_history(session, instance.id)
+    names = runtime.process_names(session, instance.version_id).get(task.process_id)
+    history = case_history(records)
     return TaskPage(
         task=task, instance=instance, process_name=(names[0] if names else None) or task.process_id,
         process_name_en=names[1] if names else None,
         form=form, data=data, draft_saved_at=draft.saved_at if draft else None,
         instructions=instructions, may_complete=may_complete,
         history=history.events,
-        attachments=list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
-                                         .order_by(Attachment.uploaded_at))),
+        attachments=records.own_attachments(),
         comments=list(session.scalars(select(Comment).where(Comment.instance_id == instance.id)
-                                      .order_by(Comment.id))),
+                                      .order_by(Comment.id))) if comments else [],
         case_file=case_file, task_names=history.task_names, people=history.people)
 
 
@@ -99,11 +102,41 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[TaskRecord,
 
     :raise TaskNotFound: no such task, or the actor may not see its case.
     """
-    task = session.get(TaskRecord, str(task_id))
-    instance = session.get(ProcessInstance, task.instance_id) if task else None
-    if task is None or instance is None or not may_see_case(session, actor, instance):
-        raise TaskNotFound(f"no task {task_id}")
+    task, _instance, _draft = _task_and_case(session, actor, task_id)
     return task, form_or_none(task.form_id)
+
+
+# built once; only the parameters change (see case_records)
+_TASK_AND_CASE = (select(TaskRecord, ProcessInstance)
+                  .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+                  .where(TaskRecord.id == bindparam("task_id")))
+_TASK_CASE_STATE_DRAFT = (_TASK_AND_CASE.add_columns(TaskDraft).outerjoin(TaskDraft, and_(
+    TaskDraft.task_id == TaskRecord.id, TaskDraft.username == bindparam("username")))
+    .options(undefer(ProcessInstance.state)))
+
+
+def _task_and_case(session: Session, actor: Actor, task_id: str, *,
+                   draft_of: str | None = None) -> tuple[TaskRecord, ProcessInstance, TaskDraft | None]:
+    """The task and its case, if the actor may see the case, in one query; with ``draft_of``, also the
+    case's stored state and that user's draft of the task.
+
+    :raise TaskNotFound:
+    """
+    if draft_of is None:
+        found = session.execute(_TASK_AND_CASE, {"task_id": str(task_id)}).one_or_none()
+    else:
+        found = session.execute(_TASK_CASE_STATE_DRAFT, {"task_id": str(task_id), "username": draft_of}).one_or_none()
+    if found is None or not may_see_case(session, actor, found[1], task=found[0]):
+        raise TaskNotFound(f"no task {task_id}")
+    return found[0], found[1], found[2] if draft_of is not None else None
+
+
+def read_task(runtime: Runtime, instance: ProcessInstance, task_id: str) -> UserTask:
+    """An open task as the engine describes it: from the stored state when it can be read so, else restored."""
+    peeked = runtime.engine.peek_task(instance.state, runtime.spec_set_of(instance), instance.process_id, task_id)
+    if peeked is not None:
+        return peeked
+    return runtime.engine.task(restore_workflow(runtime, instance), task_id)
 
 
 def render_instructions(runtime: Runtime, template: str | None, data: Mapping[str, Any]) -> str | None:
@@ -124,12 +157,8 @@ def complete_with_form(task_id: str, raw: Mapping[str, Any], *, actor: Actor, lo
     :raise InvalidInput: with ``errors`` per field in the user's language; nothing is changed.
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted, ProcessFailed: as complete_task.
     """
-    outcome = complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
-                            check=task_check(raw, locale=locale, clock=clock))
-    with uow:
-        uow.session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id)))
-        uow.commit()
-    return outcome
+    return complete_task(task_id, raw, actor=actor, uow=uow, runtime=runtime, clock=clock,
+                         check=task_check(raw, locale=locale, clock=clock))
 
 
 def save_draft(task_id: str, raw: Mapping[str, Any], *, actor: Actor, uow: UnitOfWork, clock: Clock) -> None:

@@ -9,6 +9,7 @@ first one's result.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine as SAEngine
@@ -19,11 +20,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from .errors import ConcurrentUpdate
 
 IMMEDIATE = "clusterflow_immediate"
+# one session factory per database engine: building a sessionmaker defines a class, too dear for every action
+_FACTORIES: WeakKeyDictionary[SAEngine, sessionmaker] = WeakKeyDictionary()
+
+
+def _factory(bind: SAEngine) -> sessionmaker:
+    factory = _FACTORIES.get(bind)
+    if factory is None:
+        factory = _FACTORIES[bind] = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    return factory
 
 
 class UnitOfWork:
     def __init__(self, bind: SAEngine, *, write: bool = True) -> None:
-        self._factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+        self._factory = _factory(bind)
         self.write = write
         self.session: Session
 

@@ -20,6 +20,7 @@ from ...models import Cluster, Firm, FirmRepresentation
 from ...runtime import Runtime
 from ..actors import SYSTEM
 from ..errors import InvalidInput
+from ..deployment import latest_definition
 from ..instances import start_in
 from ..uow import UnitOfWork
 from .enrolment import REGISTRATION_PROCESS, developing_case
@@ -129,7 +130,7 @@ def register(raw: Mapping[str, Any], code: str, *, secret: str, uow: UnitOfWork,
                 "company_id": firm.national_id, "firm_name": firm.name,
                 "cluster_name": cluster.name if cluster else "",
                 "title": gettext("Registration of a representative of %(firm)s", firm=firm.name)}
-        outcome = start_in(uow.session, REGISTRATION_PROCESS, data, actor=SYSTEM, province=firm.province,
+        outcome = start_in(uow.session, latest_definition(uow.session, REGISTRATION_PROCESS), data, actor=SYSTEM, province=firm.province,
                            runtime=runtime, clock=clock, firm_id=firm.id, cluster_id=firm.cluster_id)
         uow.commit()
         return Registered(outcome.instance_id, firm.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from ...models import Notice, NoticePreference, ProcessInstance, TaskRecord, User, UserProvince, UserRole
@@ -21,18 +21,23 @@ DUE_SOON = timedelta(days=1)
 WATCHING_ROLES = ("supervisor",)   # who hears of a failed case: the supervisors of its province
 
 
+# built once (asked for every task that opens); only the role and the province change
+_HOLDERS = (select(User.username).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == bindparam("role"), User.active.is_(True)))
+_HOLDERS_IN = _HOLDERS.where(exists().where(and_(UserProvince.user_id == User.id,
+                                                 UserProvince.province == bindparam("province"))))
+
+
 def people_with_role(session: Session, role: str | None, province: str | None) -> list[str]:
     """Active users who hold ``role`` where ``province`` is (anywhere, for a national role)."""
     if not role:
         return []
-    query = (select(User.username).join(UserRole, UserRole.user_id == User.id)
-             .where(UserRole.role == role, User.active.is_(True)))
     known = roles().get(role)
     if known is not None and known.firm:
         return []   # firm representatives are told of their own firms' tasks only (``holders``)
     if province and not (known and known.national):
-        query = query.where(exists().where(and_(UserProvince.user_id == User.id, UserProvince.province == province)))
-    return sorted(set(session.scalars(query)))
+        return sorted(set(session.scalars(_HOLDERS_IN, {"role": role, "province": province})))
+    return sorted(set(session.scalars(_HOLDERS, {"role": role})))
 
 
 def holders(session: Session, task: TaskRecord) -> list[str]:
