@@ -197,6 +197,7 @@ EVENTS = {
     "instance_running": _l("Case resumed"),
     "instance_terminated": _l("Case terminated"),
     "instance_retried": _l("Failed step run again"),
+    "firms_asked": _l("The cluster's firms were asked (each represented firm got its own case)"),
     "no_firms_asked": _l("No firm was asked: none of the cluster's firms has a confirmed representative yet"),
     "announcement_posted": _l("Announcement posted to the cluster's firms"),
     "joint_action_done": _l("Joint action done"),

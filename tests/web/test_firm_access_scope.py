@@ -116,7 +116,7 @@ def _url(rule, case: Case) -> str:  # type: ignore[no-untyped-def]
     values = {"instance_id": case.id, "task_id": case.task, "attachment_id": case.attachment,
               "letter_id": case.letter, "kind": "csv", "process_id": "document_review", "version": 1,
               "version_id": 1, "draft_id": 1, "form_id": "document_review_decision", "kind_id": "test",
-              "survey_case_id": case.id, "case_id": case.id, "action_id": 1, "province": "tehran"}
+              "survey_case_id": case.id, "case_id": case.id, "action_id": 1, "province": "tehran", "job_id": 1}
     if "action" in rule.arguments:
         values["action"] = "claim" if rule.endpoint == "inbox.task_action" else "suspend"
     return rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]

@@ -130,3 +130,51 @@ def test_with_no_represented_firm_nobody_is_asked_and_the_case_says_so(ctx):
     assert [c for c in children(case) if c.process_id.startswith("firm_")] == []
     asked = [e.data["name"] for e in history(case) if e.action == "no_firms_asked"]
     assert asked == ["firm_interest_invited", "firm_survey_requested"]
+
+
+def _confirm_invited(username: str, firm_id: int) -> int:
+    """``username`` was invited for ``firm_id`` and signs in with a code: the invitation is confirmed, and the
+    worker runs once (it brings the firm the calls still open); returns how many jobs and timers it ran."""
+    from web.models import User
+    from web.runtime import current_runtime
+    from web.services.firms.people import confirm_invitations
+    from web.services.work.worker import Worker
+
+    represent(username, firm_id, status="invited")
+    runtime = current_runtime()
+    with unit_of_work() as uow:
+        user_id = uow.session.scalar(select(User.id).where(User.username == username))
+        confirm_invitations(uow.session, user_id, runtime.clock.now())
+        uow.commit()
+    return Worker(uow_factory=unit_of_work, runtime=runtime, clock=runtime.clock, name="test").run_once()
+
+
+def test_a_firm_that_joins_while_a_call_is_open_gets_its_own_case_of_it(ctx):
+    from tests.processes.helpers import history
+
+    case, a, b, c = firms_case()
+    late = add_firm(cluster_of(case), "کابینت د", "10100000005")
+    to_diagnostic(case)
+    assert set(per_firm(case, "firm_survey")) == {a, b}
+    assert "firm_survey_requested" in [e.data["name"] for e in history(case) if e.action == "firms_asked"]
+
+    _confirm_invited("rep_late", late)
+    surveys = per_firm(case, "firm_survey")
+    assert set(surveys) == {a, b, late}
+    task = one(surveys[late], "answer_survey")
+    assert (task.role, task.firm_id) == ("firm_representative", late)
+    assert instance(surveys[late]).parent_id == case
+
+    _confirm_invited("rep_late_2", late)            # a second representative of the same firm: no second case
+    assert len([r for r in children(case) if r.process_id == "firm_survey" and r.firm_id == late]) == 1
+
+
+def test_a_call_closed_for_a_month_is_not_sent_to_a_firm_that_joins_later(ctx):
+    from web.runtime import current_runtime
+
+    case, a, b, c = firms_case()
+    late = add_firm(cluster_of(case), "کابینت د", "10100000005")
+    to_diagnostic(case)
+    current_runtime().clock.advance(days=31)
+    _confirm_invited("rep_late", late)
+    assert late not in per_firm(case, "firm_survey")

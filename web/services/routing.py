@@ -96,8 +96,9 @@ def start_by_message(session: Session, definition: ProcessDefinition, name: str,
         for one in firm_starts(session, sender, payload):
             started = start_by_message(session, definition, name, one.payload, sender, runtime, now, actor, depth,
                                        firm_id=one.firm_id)
-        if started is None:
-            record(session, sender, "no_firms_asked", now, actor=actor, data={"name": name, "payload": payload})
+        # the call itself, kept on the sending case: firms that join while it is open get it too (late_calls)
+        record(session, sender, "no_firms_asked" if started is None else "firms_asked", now, actor=actor,
+               data={"name": name, "payload": payload})
         return started
     refresh_calendar(runtime, session)
     with engine_errors():

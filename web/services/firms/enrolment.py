@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ...models import Cluster, Firm, FirmRepresentation, ProcessInstance, TaskRecord, User
 from ..actors import Actor
 from ..errors import InvalidInput
+from .late_calls import queue_join
 from .people import find_or_create_person, link
 from .texting import queue_invitation, queue_outcome
 
@@ -112,5 +113,7 @@ def decide(session: Session, instance: ProcessInstance, person_id: Any, decision
     confirmed = decision == "confirm"
     row.status = "confirmed" if confirmed else "revoked"
     row.confirmed_by, row.confirmed_at = (by, now) if confirmed else (None, None)
+    if confirmed:
+        queue_join(session, firm.id, now)
     queue_outcome(session, person.mobile or "", firm.name, confirmed, now)
 

@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from ...models import Firm, FirmRepresentation, User, UserRole
 from ..errors import InvalidInput
+from .late_calls import queue_join
 
 ROLE = "firm_representative"
 
@@ -79,6 +80,7 @@ def confirm_invitations(session: Session, user_id: int, now: datetime) -> None:
     for row in session.scalars(select(FirmRepresentation).where(FirmRepresentation.user_id == user_id,
                                                                 FirmRepresentation.status == "invited")):
         row.status, row.confirmed_at, row.confirmed_by = "confirmed", now, "sms"
+        queue_join(session, row.firm_id, now)
 
 
 def representations(session: Session, user_id: int) -> list[tuple[FirmRepresentation, Firm]]:
