@@ -3,6 +3,7 @@ SMS carried and lands in their inbox; the registration page refuses a wrong comp
 wider than the screen, and the sign-in and registration pages pass axe-core's WCAG 2.1 AA rules."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer
@@ -16,6 +17,17 @@ from . import screenshot
 FIRM_A, MOBILE = "10101234565", "09120000001"
 
 
+@pytest.fixture
+def invited(page: Page, live_server: LiveServer, sms_outbox) -> None:  # noqa: F811
+    """The provincial company has invited firm A's representative (an SMS went out); the page is a phone's."""
+    with live_server.context():
+        deploy_enrolment()
+        make_user("expert", ["cluster_expert"], ["tehran"])
+        registered = register_cluster("tehran", "TH-01", [(FIRM_A, "فرش دستباف نگین")])
+        invite_firms(registered.case_id, [invitation(FIRM_A, "0012345679", MOBILE, "مریم احمدی")])
+    page.set_viewport_size({"width": 390, "height": 844})
+
+
 def check_page(page: Page, name: str, problems: list[str]) -> None:
     page.wait_for_load_state("load")
     screenshot(page, f"firm-{name}-390")
@@ -26,13 +38,7 @@ def check_page(page: Page, name: str, problems: list[str]) -> None:
     problems.extend(f"{name}: {v}" for v in page.evaluate(AXE_VIOLATIONS, WCAG21_AA))
 
 
-def test_an_invited_representative_signs_in_with_a_code_on_a_phone(page: Page, live_server: LiveServer, sms_outbox):
-    with live_server.context():
-        deploy_enrolment()
-        make_user("expert", ["cluster_expert"], ["tehran"])
-        registered = register_cluster("tehran", "TH-01", [(FIRM_A, "فرش دستباف نگین")])
-        invite_firms(registered.case_id, [invitation(FIRM_A, "0012345679", MOBILE, "مریم احمدی")])
-    page.set_viewport_size({"width": 390, "height": 844})
+def test_an_invited_representative_signs_in_with_a_code_on_a_phone(page: Page, live_server: LiveServer, invited):
     problems: list[str] = []
 
     page.goto("/login")
@@ -87,13 +93,7 @@ def test_the_registration_page_refuses_a_wrong_company_id_at_its_field_on_a_phon
     assert problems == [], "; ".join(problems)
 
 
-def test_a_representative_signs_out_and_in_again_by_code(page: Page, live_server: LiveServer, sms_outbox):
-    with live_server.context():
-        deploy_enrolment()
-        make_user("expert", ["cluster_expert"], ["tehran"])
-        registered = register_cluster("tehran", "TH-01", [(FIRM_A, "فرش دستباف نگین")])
-        invite_firms(registered.case_id, [invitation(FIRM_A, "0012345679", MOBILE, "مریم احمدی")])
-    page.set_viewport_size({"width": 390, "height": 844})
+def test_a_representative_signs_out_and_in_again_by_code(page: Page, live_server: LiveServer, invited):
     sign_in_by_code(page, live_server, MOBILE)
     page.locator(".navbar-toggler").click()        # at 390 px the bar is folded
     page.get_by_role("button", name="خروج").click()
