@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..models.types import UTCDateTime
@@ -80,8 +81,13 @@ def read_all(session: Session) -> None:
         session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
 
 
-def bucket(column: Any, bounds: Sequence[datetime]) -> Any:
-    """The index ``i`` of the interval ``bounds[i] <= column < bounds[i + 1]``, for rows already within the bounds."""
+def bucket(session: Session, column: Any, bounds: Sequence[datetime]) -> Any:
+    """The index ``i`` of the interval ``bounds[i] <= column < bounds[i + 1]``, for rows already within the bounds.
+
+    On PostgreSQL a binary search over the bounds (``width_bucket``), not one comparison per month per row.
+    """
+    if _postgres(session):
+        return func.width_bucket(column, postgresql.array([moment(b) for b in bounds])) - 1
     return case(*[(column < bounds[i + 1], i) for i in range(len(bounds) - 1)], else_=len(bounds) - 1)
 
 

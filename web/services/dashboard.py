@@ -265,16 +265,18 @@ def build_dashboard(session: Session, actor: Actor, clock: Clock, filters: Dashb
     def stage_key(stage: str | None) -> tuple[int, str]:
         return (order.get(stage, len(order)) if stage else len(order) + 1, stage or "")
 
-    # count(*), not count(id): each figure is read from an index alone (index-only scans, migration 0010)
-    running = session.execute(cases(select(ProcessInstance.stage, func.count())
-                                    .where(ProcessInstance.status == "running").group_by(ProcessInstance.stage)))
-    running_by_stage = sorted((StageCount(stage, count) for stage, count in running), key=lambda r: stage_key(r.stage))
-
+    # one pass over an index alone (index-only scan, migration 0007) gives both the running cases per stage and
+    # the cases per province and status: count(*), not count(id)
+    running_counts: dict[str | None, int] = defaultdict(int)
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-    for province, status, count in session.execute(cases(
-            select(ProcessInstance.province, ProcessInstance.status, func.count())
-            .group_by(ProcessInstance.province, ProcessInstance.status))):
+    for status, province, stage, count in session.execute(cases(
+            select(ProcessInstance.status, ProcessInstance.province, ProcessInstance.stage, func.count())
+            .group_by(ProcessInstance.status, ProcessInstance.province, ProcessInstance.stage))):
         counts[province][status] = counts[province].get(status, 0) + count
+        if status == "running":
+            running_counts[stage] += count
+    running_by_stage = sorted((StageCount(stage, count) for stage, count in running_counts.items()),
+                              key=lambda r: stage_key(r.stage))
     by_province = [ProvinceRow(p, counts[p]) for p in sorted(counts, key=lambda p: p or "")]
     totals = {status: sum(row.by_status.get(status, 0) for row in by_province) for status in STATUSES}
 
@@ -316,7 +318,7 @@ def monthly(session: Session, cases: Callable[[Any], Any], period: Period,
             else:
                 firms[month] = firms.get(month, 0) + number
         return [MonthRow(m, count[m], firms.get(m), unknown[m]) for m in months]
-    index = bucket(ProcessInstance.started_at, [month_start(m) for m in months] + [period.end])
+    index = bucket(session, ProcessInstance.started_at, [month_start(m) for m in months] + [period.end])
     known = firms_of is FIRMS_COLUMN
     firm_count = ProcessInstance.firms if known else literal(None, Integer)
     rows = {i: (n, total, n - with_firms) for i, n, total, with_firms in session.execute(cases(
