@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import Clock
 from engine.registry import Registry, SpecSet
 from engine.runtime import Engine
 
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessInstance, ProcessVersion
 from .reference import roles
 
 
@@ -25,6 +25,9 @@ class DefinitionNames(NamedTuple):
     name: str
     name_en: str | None
     start_form: str | None
+
+
+WARM_VERSIONS = 20   # deployed versions parsed before serving (the rest on first use)
 
 
 @dataclass
@@ -70,6 +73,20 @@ class Runtime:
         if cached is not None:
             return cached
         return self.registry.load(encode_files(version.files), validate=False)
+
+
+    def warm(self, session: Any, *, limit: int = WARM_VERSIONS) -> int:
+        """Parse the versions new cases take (the newest of each process) and those of running cases, newest
+        first and at most ``limit``, so that requests do not pay for the parse; returns how many were parsed.
+        Called before the server forks its workers, which then share the parsed specs."""
+        newest = select(func.max(ProcessDefinition.version_id)).group_by(ProcessDefinition.process_id)
+        running = select(ProcessInstance.version_id).where(ProcessInstance.status == "running").distinct()
+        versions = session.scalars(select(ProcessVersion).where(
+            ProcessVersion.id.in_(newest.union(running).scalar_subquery())).order_by(ProcessVersion.id.desc())
+            .limit(limit)).all()
+        for version in versions:
+            self._hash_of_version[version.id] = self.spec_set(version).content_hash
+        return len(versions)
 
 
 def encode_files(files: dict[str, str]) -> dict[str, bytes]:

@@ -8,12 +8,18 @@ in one line), then forks gunicorn workers from it: ``CLUSTERFLOW_WORKERS`` proce
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Mapping
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
+from . import unit_of_work
 from .config import PREFIX
+from .runtime import current_runtime
+
+log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
@@ -48,6 +54,19 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     serve(app, host=host, port=port, threads=threads)
 
 
+def warm(app: Flask) -> None:
+    """Parse the deployed processes once, before the workers fork (they share them); a database not yet
+    upgraded only leaves the parsing to the first requests."""
+    with app.app_context():
+        try:
+            with unit_of_work(write=False) as uow:
+                count = current_runtime().warm(uow.session)
+        except SQLAlchemyError as exc:
+            log.warning("deployed processes not parsed before serving: %s", exc.__class__.__name__)
+        else:
+            log.info("%d deployed process versions parsed before serving", count)
+
+
 def serve_gunicorn(app: Flask, settings: Mapping[str, Any]) -> None:
     """Run gunicorn with ``app`` loaded in this process and inherited by each worker."""
     from gunicorn.app.base import BaseApplication
@@ -58,6 +77,8 @@ def serve_gunicorn(app: Flask, settings: Mapping[str, Any]) -> None:
         # connections opened before the fork belong to the parent; each worker opens its own
         with app.app_context():
             db.engine.dispose(close=False)
+
+    warm(app)
 
     class Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

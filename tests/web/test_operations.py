@@ -147,3 +147,4 @@ def test_serve_production_runs_gunicorn_workers(tmp_path):
     output = (tmp_path / "serve.log").read_text()
     assert "gunicorn, 2 workers x 2 threads" in output and "Booting worker" in output
     assert '"logger": "clusterflow.access"' in output  # production mode logs JSON lines
+    assert "0 deployed process versions parsed before serving" in output   # parsed before the workers fork

@@ -113,3 +113,23 @@ def test_starting_over_the_api_is_one_transaction_that_answers_with_the_new_case
     view = started.get_json()
     assert [e["action"] for e in view["history"]][:1] == ["instance_started"] and len(view["open_tasks"]) == 1
     assert sum(1 for s in sent if s.startswith("BEGIN IMMEDIATE")) == 1, sent
+
+
+def test_the_server_parses_the_deployed_processes_before_its_first_request(case, monkeypatch):
+    """`serve --production` warms the runtime before forking: the newest version of each process and those of
+    running cases are parsed then, and a request on a case finds its specs without parsing anything."""
+    from web.models import ProcessInstance
+    from web.runtime import make_runtime
+
+    app, _, _ = case
+    with app.app_context():
+        runtime = make_runtime(current_runtime().clock)
+        with unit_of_work(write=False) as uow:
+            assert runtime.warm(uow.session) == 1
+            instance = uow.session.scalars(select(ProcessInstance)).one()
+
+            def parse(*args, **kwargs):  # type: ignore[no-untyped-def]
+                raise AssertionError("parsed again")
+
+            monkeypatch.setattr(runtime.registry, "load", parse)
+            assert runtime.spec_set_of(instance).content_hash == instance.version.content_hash

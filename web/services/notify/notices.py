@@ -59,7 +59,7 @@ def notify(session: Session, usernames: Iterable[str], kind: str, now: datetime,
         return []
     prefs = {p.username: p for p in session.scalars(
         select(NoticePreference).where(NoticePreference.username.in_(names)))}
-    created = []
+    created, jobs = [], []
     for name in names:
         pref = prefs.get(name)
         mode = "none"
@@ -67,13 +67,16 @@ def notify(session: Session, usernames: Iterable[str], kind: str, now: datetime,
             mode = "digest" if pref.digest else "queued"
         notice = Notice(username=name, kind=kind, instance_id=instance_id, task_id=task_id, params=params or {},
                         created_at=now, email=mode)
-        session.add(notice)
-        session.flush()
-        if mode == "queued":
-            enqueue(session, EMAIL_JOB, {"notice_id": notice.id}, now=now, max_attempts=EMAIL_ATTEMPTS)
-        if pref is not None and pref.sms_on and pref.phone:
-            enqueue(session, SMS_JOB, {"notice_id": notice.id}, now=now)
         created.append(notice)
+        if mode == "queued":
+            jobs.append((EMAIL_JOB, notice, {"max_attempts": EMAIL_ATTEMPTS}))
+        if pref is not None and pref.sms_on and pref.phone:
+            jobs.append((SMS_JOB, notice, {}))
+    session.add_all(created)
+    if jobs:
+        session.flush()   # the jobs name their notice: one batched insert for all of them, not one per person
+        for job, notice, options in jobs:
+            enqueue(session, job, {"notice_id": notice.id}, now=now, **options)
     return created
 
 
