@@ -214,6 +214,24 @@ def _throughput(port: int, seconds: float) -> dict[str, float]:
             "client_failures": failures}
 
 
+def raw_completion_cpu_ms(cases: int = 50) -> float:
+    """The raw engine's CPU per completion in the throughput's own pattern, in this process: start a case, then
+    complete its review sent back for rework COMPLETIONS_PER_CASE times (restore, complete, run, serialize each),
+    the start shared among its completions. The floor a completion's server CPU is compared with."""
+    from .raw import RawEngine
+    from .scenarios import EXAMPLE
+
+    raw = RawEngine(EXAMPLE)
+    [(element_id, data)] = EXAMPLE.loop
+    raw.complete(raw.start(), element_id, data)   # warm
+    c0 = time.process_time()
+    for _ in range(cases):
+        state = raw.start()
+        for _ in range(COMPLETIONS_PER_CASE):
+            state = raw.complete(state, element_id, data)
+    return (time.process_time() - c0) / (cases * COMPLETIONS_PER_CASE) * 1000
+
+
 def run(server_pg: Any, count: int) -> dict[str, Any]:
     """The scale figures on the PostgreSQL server given, or on the database at BENCH_DATABASE_URL."""
     runs = int(os.environ.get("BENCH_REQUESTS", "50"))
@@ -260,6 +278,12 @@ def run(server_pg: Any, count: int) -> dict[str, Any]:
             # the server's CPU in cores: near the machine's cores, it was busy all the time (the database
             # and the clients share the same cores here)
             flow["server_cpu_share"] = flow["server_cpu_s"] / flow["seconds"]
+            # a completion's server CPU (its GET, the completion, its share of the starts) beside the raw engine's
+            flow["server_cpu_ms_per_completion"] = flow["server_cpu_s"] / max(
+                flow["seconds"] * flow["completions_per_s"], 1) * 1000
+            flow["raw_engine_cpu_ms_per_completion"] = raw_completion_cpu_ms()
+            flow["ratio_to_raw_engine"] = (flow["server_cpu_ms_per_completion"]
+                                           / flow["raw_engine_cpu_ms_per_completion"])
         finally:
             server.stop()
     return out
@@ -302,6 +326,10 @@ def report(out: dict[str, Any]) -> None:
     print(f"   throughput (4 clients, {flow['seconds']:.0f} s): {flow['starts_per_s']:.1f} starts/s, "
           f"{flow['completions_per_s']:.1f} completions/s, {flow['errors']} errors; server CPU "
           f"{flow['server_cpu_ms_per_request']:.1f} ms per request, {flow['server_cpu_share']:.2f} cores")
+    if "ratio_to_raw_engine" in flow:
+        print(f"   server CPU per completion (with its GET and its share of the starts) "
+              f"{flow['server_cpu_ms_per_completion']:.1f} ms = {flow['ratio_to_raw_engine']:.1f}x the raw engine's "
+              f"{flow['raw_engine_cpu_ms_per_completion']:.2f} ms (same step, same run)")
     print("   targets (issue 13, item 5; set for 100,000 cases):")
     for name, figure, target, met in verdicts(out):
         print(f"     {'met   ' if met else 'MISSED'} {name:24} {figure:10.1f}  (target {'>=' if name.endswith('_per_s') else '<='} {target})")
