@@ -139,6 +139,7 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         if instance.status != "running":
             raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
         workflow = restore_workflow(runtime, instance)
+        waited = runtime.engine.is_waiting(workflow)   # as stored: whether it has timer or message rows
         with engine_errors():
             facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
         if check is not None:
@@ -153,7 +154,7 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
                data={"element_id": row.element_id, "data": dict(data or {})})
         with uow.session.no_autoflush:   # nobody's draft of a done task is of use
             uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})
-        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
+        opened = settle(uow.session, instance, workflow, runtime, now, actor.username, waited=waited)
         uow.commit()
         return _outcome(instance, opened, actor)
 

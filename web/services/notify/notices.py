@@ -68,10 +68,12 @@ def notify(session: Session, usernames: Iterable[str], kind: str, now: datetime,
         notice = Notice(username=name, kind=kind, instance_id=instance_id, task_id=task_id, params=params or {},
                         created_at=now, email=mode)
         session.add(notice)
-        session.flush()
+        sms = pref is not None and pref.sms_on and pref.phone
+        if mode == "queued" or sms:
+            session.flush()   # the jobs name the notice by its id; other notices go in with the commit
         if mode == "queued":
             enqueue(session, EMAIL_JOB, {"notice_id": notice.id}, now=now, max_attempts=EMAIL_ATTEMPTS)
-        if pref is not None and pref.sms_on and pref.phone:
+        if sms:
             enqueue(session, SMS_JOB, {"notice_id": notice.id}, now=now)
         created.append(notice)
     return created
