@@ -14,7 +14,7 @@ from ..reference import provinces
 from ..runtime import Runtime
 from . import one_case
 from .actors import Actor
-from .closures import refresh_calendar
+from .closures import MARKER_COLUMNS, refresh_calendar
 from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
@@ -135,10 +135,10 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
     :raise InvalidInput, ProcessFailed: nothing is changed.
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, closures = _lock_task(uow, task_id, actor)
         if instance.status != "running":
             raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
-        workflow = restore_workflow(runtime, instance)
+        workflow = restore_workflow(runtime, instance, closures)
         waited = runtime.engine.is_waiting(workflow)   # as stored: whether it has timer or message rows
         with engine_errors():
             facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
@@ -165,7 +165,7 @@ def claim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> 
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, _ = _lock_task(uow, task_id, actor)
         if row.assignee == actor.username:
             return
         row.assignee = actor.username
@@ -180,7 +180,7 @@ def unclaim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, _ = _lock_task(uow, task_id, actor)
         if row.assignee is None:
             return
         row.assignee = None
@@ -196,28 +196,31 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
-_LOCK_TASK = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+# built once; only the task id changes. The closures' marker comes along (the calendar is refreshed before a restore).
+_LOCK_TASK = (select(TaskRecord, ProcessInstance, *MARKER_COLUMNS)
+              .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
               .where(TaskRecord.id == bindparam("task_id")).options(undefer(ProcessInstance.state)).with_for_update()
-              .execution_options(populate_existing=True))   # built once; only the task id changes
+              .execution_options(populate_existing=True))
 _DROP_DRAFTS = delete(TaskDraft.__table__).where(TaskDraft.__table__.c.task_id == bindparam("task_id"))
 
 
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
-               holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance]:
+               holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance, tuple[int, int | None]]:
+    """The open task and its case, locked, and the closures' marker (see ``closures.refresh_calendar``)."""
     # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
     # concurrent completion to commit and then returns the rows as it left them; SQLite: the
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
     found = uow.session.execute(_LOCK_TASK, {"task_id": str(task_id)}).one_or_none()
     if found is None or not actor.sees_case(found[0].province, found[0].firm_id):
         raise TaskNotFound(f"no task {task_id}")
-    row, instance = found
+    row, instance, closures = found[0], found[1], (found[2], found[3])
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
     if holder_only and not actor.may_work_on(row.role, row.province, row.assignee, row.firm_id):
         if row.assignee is not None and row.role in actor.roles:
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
-    return row, instance
+    return row, instance, closures
 
 
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
@@ -236,7 +239,7 @@ def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfW
     :raise InvalidInput: the colleague does not exist or may not do this task.
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor, holder_only=not as_supervisor)
+        row, instance, _ = _lock_task(uow, task_id, actor, holder_only=not as_supervisor)
         try:
             colleague = actor_for(uow.session, to_username)
         except UserNotFound:
