@@ -71,10 +71,14 @@ class UnitOfWork:
 @contextmanager
 def lone_read(bind: SAEngine) -> Iterator[Connection]:
     """A connection for reading that needs no snapshot across statements (the bearer-token check of every API
-    request): no ORM session, and on SQLite no ``BEGIN`` (each statement reads on its own, as in autocommit).
-    Nothing may be written through it."""
+    request): no ORM session and no transaction, each statement reads on its own (no BEGIN and ROLLBACK round
+    trips). Nothing may be written through it."""
     with bind.connect() as connection:
-        yield connection.execution_options(**{NO_BEGIN: True})
+        if connection.dialect.name == "sqlite":   # pysqlite's autocommit is ours already (configure_sqlite)
+            connection.execution_options(**{NO_BEGIN: True})
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def configure_sqlite(engine: SAEngine) -> None:
