@@ -65,8 +65,11 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
 def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str, Any] | None, *, actor: Actor,
              province: str | None, runtime: Runtime, clock: Clock, title: str | None = None,
              repeat_reason: str | None = None, locale: str = "en", firm_id: int | None = None,
-             cluster_id: int | None = None) -> Outcome:
-    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction."""
+             cluster_id: int | None = None, closures: tuple[int, int | None] | None = None) -> Outcome:
+    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction.
+
+    ``closures``: the closures' marker when the caller read it in this transaction (``closures.MARKER_COLUMNS``).
+    """
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
     process_id = definition.process_id
@@ -78,7 +81,7 @@ def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str,
         raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
                         if definition.manual_start else f"'{process_id}' is not started by hand")
     spec_set = runtime.spec_set_of(definition)
-    refresh_calendar(runtime, session)
+    refresh_calendar(runtime, session, closures)
     manual = spec_set.manual_starts.get(process_id)
     per = manual.one_case_per if manual else ()
     key, repeated = one_case.claim_key(session, one_case.case_key(process_id, province, per, data or {}),
