@@ -108,6 +108,15 @@ def test_completing_is_one_write_transaction_that_drops_the_drafts(case):
         assert uow.session.scalars(select(TaskDraft).where(TaskDraft.task_id == task_id)).all() == []
 
 
+def test_a_completion_without_drafts_deletes_none(case):
+    app, task_id, token = case
+    with statements(app) as sent:
+        done = api(app.test_client(), "POST", "/tasks/{task_id}/complete", token=token,
+                   json={"data": {"decision": "approve"}}, task_id=task_id)
+    assert done.status_code == 200
+    assert not [s for s in sent if s.startswith("DELETE FROM task_draft")], sent
+
+
 def test_starting_over_the_api_is_one_transaction_that_answers_with_the_new_case(case):
     app, _task_id, token = case
     with statements(app) as sent:
