@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.runtime import Engine
 
-from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+from ..models import MessageWait, ProcessInstance, TaskRecord, Timer
 from . import stage_stays
+from .event_log import append_event
 from .notify.notices import tasks_opened
 from .records import record_state
 
@@ -19,8 +20,7 @@ from .records import record_state
 def record(session: Session, instance: ProcessInstance | None, action: str, at: datetime, *,
            actor: str | None = None, task_id: str | None = None, data: dict[str, Any] | None = None) -> None:
     """Append one history event."""
-    session.add(Event(instance_id=instance.id if instance else None, task_id=task_id, actor=actor,
-                      action=action, data=data, at=at))
+    append_event(session, instance.id if instance else None, action, at, actor=actor, task_id=task_id, data=data)
 
 
 # built once (every change of a case runs them); only the instance changes
