@@ -332,6 +332,12 @@ class Engine:
         return waiting
 
     @staticmethod
+    def is_waiting(workflow: BpmnWorkflow) -> bool:
+        """Whether a task waits for an event: without one there are no :meth:`waiting_timers` and no
+        :meth:`waiting_messages`."""
+        return any(True for _ in workflow.get_tasks(state=TaskState.WAITING))
+
+    @staticmethod
     def is_completed(workflow: BpmnWorkflow) -> bool:
         return workflow.is_completed()
 

@@ -158,6 +158,15 @@ def test_requests_without_a_valid_token_are_refused(case, sqlite_app):
     assert api(client, "GET", "/tasks", token=stale).status_code == 401           # expired after 8 hours
 
 
+def test_a_token_in_use_expires_after_8_hours(case, sqlite_app):
+    client, _, tokens = case
+    assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 200   # checked once, then known
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=7, minutes=59)):
+        assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 200
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=8, minutes=1)):
+        assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 401
+
+
 def test_a_deactivated_users_token_stops_working(case, sqlite_app):
     client, _, tokens = case
     assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 200

@@ -9,6 +9,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from .. import unit_of_work
+from ..extensions import db
 from ..runtime import current_runtime
 from ..services.actors import Actor
 from ..services.firms.gate import firm_may_reach
@@ -19,6 +20,7 @@ from ..services.auth import (
     load_actor,
     read_token,
 )
+from ..services.uow import lone_read
 from .parsing import ApiBlueprint
 from .schemas import TokenRequestSchema, TokenSchema
 
@@ -51,8 +53,8 @@ def require_token() -> None:
         if scheme.lower() == "bearer" and value.strip() else None
     loaded = None
     if token is not None:
-        with unit_of_work(write=False) as uow:
-            loaded = load_actor(uow.session, *token)
+        with lone_read(db.engine) as connection:   # one query on every request: no ORM session, no snapshot
+            loaded = load_actor(connection, *token)
     if loaded is None:
         raise Unauthorized("a valid bearer token of an active user is needed")
     if loaded[0].for_firms and not firm_may_reach(request.endpoint):

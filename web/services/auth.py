@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash
 
@@ -153,8 +155,8 @@ _ACTOR_ROWS = (select(User.username, User.display_name, User.active, User.passwo
 def load_actor(session, user_id: int, stamp: str | None = None) -> tuple[Actor, str | None] | None:
     """The actor of an active user id (for each request), or None; with ``stamp``, only if the
     password has not changed since it was taken."""
-    # one query by primary key on every request
-    rows = session.connection().execute(_ACTOR_ROWS, {"user_id": user_id}).all()
+    # one query by primary key on every request; ``session`` may be a plain Connection (web.api.auth)
+    rows = session.execute(_ACTOR_ROWS, {"user_id": user_id}).all()
     if not rows:
         return None
     username, display_name, active, password_hash = rows[0][:4]
@@ -175,14 +177,31 @@ def issue_token(secret: str, user_id: int, stamp: str) -> str:
 
 
 def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> tuple[int, str] | None:
-    """(user id, password stamp) of a valid, unexpired token, or None."""
-    try:
-        data = _token_serializer(secret).loads(token, max_age=max_age)
-    except (BadSignature, SignatureExpired):
+    """(user id, password stamp) of a valid, unexpired token, or None.
+
+    A token's signature is checked once (:func:`_signed`); its age is checked on every call, as itsdangerous does.
+    """
+    signed = _signed(secret, token)
+    if signed is None:
+        return None
+    data, issued = signed
+    age = int(time.time()) - issued
+    if age < 0 or age > max_age:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), str):
         return None
     return data["u"], data["s"]
+
+
+@lru_cache(maxsize=4096)
+def _signed(secret: str, token: str) -> tuple[Any, int] | None:
+    """The payload of a token signed with ``secret`` and when it was signed (seconds), or None for a bad
+    signature. Kept for the tokens seen lately: an API client sends the same token with every request."""
+    try:
+        data, issued = _token_serializer(secret).loads(token, return_timestamp=True)
+    except BadSignature:   # SignatureExpired is one, but no age is asked for here
+        return None
+    return data, int(issued.timestamp())
 
 
 @lru_cache(maxsize=8)

@@ -51,8 +51,14 @@ _TASKS = select(TaskRecord).where(or_(TaskRecord.instance_id == _OWN, and_(
     TaskRecord.instance_id.in_(_OTHERS), TaskRecord.status == "completed")))
 _EVENTS = select(Event).where(or_(Event.instance_id == _OWN, and_(
     Event.instance_id.in_(_OTHERS), Event.action.in_(STEP_ACTIONS)))).order_by(Event.id)
-# whether there is anything to read at all: most cases have no files or letters yet
-_PRESENT = select(exists().where(Attachment.instance_id.in_(_FAMILY)), exists().where(Letter.instance_id.in_(_FAMILY)))
+# with the actor's user name and full name when the actor is a user (the names of most people a page shows)
+_EVENTS_ACTORS = (_EVENTS.add_columns(User.username, User.display_name)
+                  .outerjoin(User, User.username == Event.actor))
+# whether there is anything to read at all: most cases have no files or letters yet; asked along with the tasks
+# (a case has at least one as a rule), on its own when there are none
+_PRESENT_COLUMNS = (exists().where(Attachment.instance_id.in_(_FAMILY)), exists().where(Letter.instance_id.in_(_FAMILY)))
+_PRESENT = select(*_PRESENT_COLUMNS)
+_TASKS_PRESENT = _TASKS.add_columns(*_PRESENT_COLUMNS)
 _FILES = select(Attachment).where(Attachment.instance_id.in_(_FAMILY)).order_by(Attachment.uploaded_at)
 _LETTERS = select(Letter).where(Letter.instance_id.in_(_FAMILY)).order_by(Letter.id)
 _NAMES = select(User.username, User.display_name).where(User.username.in_(bindparam("names", expanding=True)))
@@ -63,16 +69,20 @@ def load_case_records(session: Session, actor: Actor, instance: ProcessInstance,
     the case itself)."""
     family = _family(session, actor, instance)
     ids = {"own": instance.id, "others": [i.id for i in family if i.id != instance.id]}
-    tasks = list(session.scalars(_TASKS, ids))
-    events = list(session.scalars(_EVENTS, ids))
     everyone = {"family": [i.id for i in family]}
-    has_files, has_letters = session.execute(_PRESENT, everyone).one()
+    task_rows = session.execute(_TASKS_PRESENT, ids | everyone).all()
+    tasks = [row[0] for row in task_rows]
+    has_files, has_letters = task_rows[0][1:] if task_rows else session.execute(_PRESENT, everyone).one()
+    event_rows = session.execute(_EVENTS_ACTORS, ids).all()
+    events = [row[0] for row in event_rows]
+    people = {username: name or username for _, username, name in event_rows if username is not None}
     files = list(session.scalars(_FILES, everyone)) if has_files else []
     letters = list(session.scalars(_LETTERS, everyone)) if has_letters else []
-    named = ({t.completed_by for t in tasks} | {e.actor for e in events} | {f.uploaded_by for f in files}
-             | {(e.data or {}).get("to") for e in events if e.instance_id == instance.id})
+    others = ({t.completed_by for t in tasks} | {f.uploaded_by for f in files}
+              | {(e.data or {}).get("to") for e in events if e.instance_id == instance.id}) - {e.actor for e in events}
+    people |= display_names(session, others)
     return CaseRecords(instance=instance, family=family, tasks=tasks, events=events, attachments=files,
-                       letters=letters, people=display_names(session, named),
+                       letters=letters, people=people,
                        process_names=process_names(session, runtime, family))
 
 

@@ -88,12 +88,18 @@ def list_closures(uow: UnitOfWork) -> list[ClosureView]:
         return [_view(row) for row in uow.session.scalars(select(Closure).order_by(Closure.day))]
 
 
-_MARKER = select(func.count(Closure.id), func.max(Closure.id))   # built once: asked on every change of a case
+# (count, max id) of the closures: asked on every change of a case, so built once; MARKER_COLUMNS lets a query
+# the change runs anyway (the completion's locking query) bring it along
+MARKER_COLUMNS = (select(func.count(Closure.id)).scalar_subquery(), select(func.max(Closure.id)).scalar_subquery())
+_MARKER = select(*MARKER_COLUMNS)
 
 
-def refresh_calendar(runtime: Runtime, session: Session) -> None:
-    """Give the engine's calendar the stored closures, when they changed since it last got them."""
-    marker = tuple(session.execute(_MARKER).one())
+def refresh_calendar(runtime: Runtime, session: Session, marker: tuple[int, int | None] | None = None) -> None:
+    """Give the engine's calendar the stored closures, when they changed since it last got them.
+
+    ``marker``: the closures' (count, max id) when the caller read them in this transaction (MARKER_COLUMNS).
+    """
+    marker = tuple(session.execute(_MARKER).one()) if marker is None else tuple(marker)
     if marker == runtime.closures_marker:
         return
     rows = session.scalars(select(Closure)).all()

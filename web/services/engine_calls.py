@@ -14,11 +14,15 @@ from .closures import refresh_calendar
 from .errors import Conflict, InvalidInput, ProcessFailed, ProcessNotFound, TaskAlreadyCompleted
 
 
-def restore_workflow(runtime: Runtime, instance: ProcessInstance) -> Any:
-    """The live workflow of a stored instance, on the version it is pinned to (the calendar's closures current)."""
+def restore_workflow(runtime: Runtime, instance: ProcessInstance,
+                     closures: tuple[int, int | None] | None = None) -> Any:
+    """The live workflow of a stored instance, on the version it is pinned to (the calendar's closures current).
+
+    ``closures``: the closures' marker when the caller read it in this transaction (``closures.MARKER_COLUMNS``).
+    """
     session = object_session(instance)
     if session is not None:
-        refresh_calendar(runtime, session)
+        refresh_calendar(runtime, session, closures)
     return runtime.engine.loads(instance.state, runtime.spec_set_of(instance), instance.process_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session, undefer
 
 from engine.clock import Clock
@@ -14,7 +14,7 @@ from ..reference import provinces
 from ..runtime import Runtime
 from . import one_case
 from .actors import Actor
-from .closures import refresh_calendar
+from .closures import MARKER_COLUMNS, refresh_calendar
 from .deployment import latest_definition
 from .engine_calls import engine_errors, restore_workflow
 from .errors import (Forbidden, InstanceNotFound, InvalidInput, NotYourTask, TaskAlreadyCompleted, TaskNotFound, UserNotFound)
@@ -65,8 +65,11 @@ def start_instance(process_id: str, data: Mapping[str, Any] | None, *, actor: Ac
 def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str, Any] | None, *, actor: Actor,
              province: str | None, runtime: Runtime, clock: Clock, title: str | None = None,
              repeat_reason: str | None = None, locale: str = "en", firm_id: int | None = None,
-             cluster_id: int | None = None) -> Outcome:
-    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction."""
+             cluster_id: int | None = None, closures: tuple[int, int | None] | None = None) -> Outcome:
+    """:func:`start_instance` of ``definition`` (the newest of its process) in the caller's transaction.
+
+    ``closures``: the closures' marker when the caller read it in this transaction (``closures.MARKER_COLUMNS``).
+    """
     if province is not None and not actor.sees_province(province):
         raise Forbidden(f"you do not work in province '{province}'")
     process_id = definition.process_id
@@ -78,7 +81,7 @@ def start_in(session: Session, definition: ProcessDefinition, data: Mapping[str,
         raise Forbidden(f"'{process_id}' is started by role '{definition.starter_role}'"
                         if definition.manual_start else f"'{process_id}' is not started by hand")
     spec_set = runtime.spec_set_of(definition)
-    refresh_calendar(runtime, session)
+    refresh_calendar(runtime, session, closures)
     manual = spec_set.manual_starts.get(process_id)
     per = manual.one_case_per if manual else ()
     key, repeated = one_case.claim_key(session, one_case.case_key(process_id, province, per, data or {}),
@@ -135,10 +138,11 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
     :raise InvalidInput, ProcessFailed: nothing is changed.
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, closures, drafted = _lock_task(uow, task_id, actor)
         if instance.status != "running":
             raise TaskAlreadyCompleted(f"the case is {instance.status}; its tasks cannot be completed")
-        workflow = restore_workflow(runtime, instance)
+        workflow = restore_workflow(runtime, instance, closures)
+        waited = runtime.engine.is_waiting(workflow)   # as stored: whether it has timer or message rows
         with engine_errors():
             facts = runtime.engine.task(workflow, task_id).data  # what the task saw, before it ran
         if check is not None:
@@ -151,9 +155,10 @@ def complete_task(task_id: str, data: Mapping[str, Any] | None, *, actor: Actor,
         record_task(uow.session, instance, row, dict(data or {}), facts, now)
         record(uow.session, instance, "task_completed", now, actor=actor.username, task_id=task_id,
                data={"element_id": row.element_id, "data": dict(data or {})})
-        with uow.session.no_autoflush:   # nobody's draft of a done task is of use
-            uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})
-        opened = settle(uow.session, instance, workflow, runtime, now, actor.username)
+        if drafted:
+            with uow.session.no_autoflush:   # nobody's draft of a done task is of use
+                uow.session.execute(_DROP_DRAFTS, {"task_id": row.id})
+        opened = settle(uow.session, instance, workflow, runtime, now, actor.username, waited=waited)
         uow.commit()
         return _outcome(instance, opened, actor)
 
@@ -164,7 +169,7 @@ def claim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> 
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, *_ = _lock_task(uow, task_id, actor)
         if row.assignee == actor.username:
             return
         row.assignee = actor.username
@@ -179,7 +184,7 @@ def unclaim_task(task_id: str, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
     :raise TaskNotFound, NotYourTask, TaskAlreadyCompleted:
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor)
+        row, instance, *_ = _lock_task(uow, task_id, actor)
         if row.assignee is None:
             return
         row.assignee = None
@@ -195,28 +200,33 @@ def get_instance(session, instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
-_LOCK_TASK = (select(TaskRecord, ProcessInstance).join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+# built once; only the task id changes. The closures' marker comes along (the calendar is refreshed before a restore),
+# and whether anyone keeps a draft of the task (a completion drops them)
+_LOCK_TASK = (select(TaskRecord, ProcessInstance, *MARKER_COLUMNS, exists().where(TaskDraft.task_id == TaskRecord.id))
+              .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
               .where(TaskRecord.id == bindparam("task_id")).options(undefer(ProcessInstance.state)).with_for_update()
-              .execution_options(populate_existing=True))   # built once; only the task id changes
+              .execution_options(populate_existing=True))
 _DROP_DRAFTS = delete(TaskDraft.__table__).where(TaskDraft.__table__.c.task_id == bindparam("task_id"))
 
 
 def _lock_task(uow: UnitOfWork, task_id: str, actor: Actor,
-               holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance]:
+               holder_only: bool = True) -> tuple[TaskRecord, ProcessInstance, tuple[int, int | None], bool]:
+    """The open task and its case, locked; the closures' marker (see ``closures.refresh_calendar``) and whether
+    the task has drafts."""
     # One query reads and locks the task and its instance (PostgreSQL: FOR UPDATE waits for a
     # concurrent completion to commit and then returns the rows as it left them; SQLite: the
     # write lock is held since BEGIN IMMEDIATE), so a completion that won is visible here.
     found = uow.session.execute(_LOCK_TASK, {"task_id": str(task_id)}).one_or_none()
     if found is None or not actor.sees_case(found[0].province, found[0].firm_id):
         raise TaskNotFound(f"no task {task_id}")
-    row, instance = found
+    row, instance, closures, drafted = found[0], found[1], (found[2], found[3]), bool(found[4])
     if row.status != "open":
         raise TaskAlreadyCompleted(f"task {task_id} is already {row.status}")
     if holder_only and not actor.may_work_on(row.role, row.province, row.assignee, row.firm_id):
         if row.assignee is not None and row.role in actor.roles:
             raise NotYourTask(f"task {task_id} is claimed by {row.assignee}")
         raise NotYourTask(f"task {task_id} belongs to role '{row.role}'")
-    return row, instance
+    return row, instance, closures, drafted
 
 
 def _outcome(instance: ProcessInstance, opened: list[TaskRecord], actor: Actor) -> Outcome:
@@ -235,7 +245,7 @@ def hand_over_task(task_id: str, to_username: str, *, actor: Actor, uow: UnitOfW
     :raise InvalidInput: the colleague does not exist or may not do this task.
     """
     with uow:
-        row, instance = _lock_task(uow, task_id, actor, holder_only=not as_supervisor)
+        row, instance, *_ = _lock_task(uow, task_id, actor, holder_only=not as_supervisor)
         try:
             colleague = actor_for(uow.session, to_username)
         except UserNotFound:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.runtime import Engine
 
-from ..models import Event, MessageWait, ProcessInstance, TaskRecord, Timer
+from ..models import MessageWait, ProcessInstance, TaskRecord, Timer
 from . import stage_stays
+from .event_log import append_event
 from .notify.notices import tasks_opened
 from .records import record_state
 
@@ -19,8 +20,7 @@ from .records import record_state
 def record(session: Session, instance: ProcessInstance | None, action: str, at: datetime, *,
            actor: str | None = None, task_id: str | None = None, data: dict[str, Any] | None = None) -> None:
     """Append one history event."""
-    session.add(Event(instance_id=instance.id if instance else None, task_id=task_id, actor=actor,
-                      action=action, data=data, at=at))
+    append_event(session, instance.id if instance else None, action, at, actor=actor, task_id=task_id, data=data)
 
 
 # built once (every change of a case runs them); only the instance changes
@@ -32,11 +32,13 @@ _DROP_WAITS = delete(MessageWait.__table__).where(MessageWait.__table__.c.instan
 
 
 def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Engine, now: datetime,
-         actor: str | None, *, new: bool = False) -> list[TaskRecord]:
+         actor: str | None, *, new: bool = False, waited: bool = True) -> list[TaskRecord]:
     """Store the workflow state and bring tasks, timers and message waits in line with it.
 
     Returns the task rows that were opened by this change. ``new``: the instance was created in this
-    transaction and not synced before, so it has no task, timer or message rows yet.
+    transaction and not synced before, so it has no task, timer or message rows yet. ``waited=False``: the
+    stored state this change began from had no waiting task (``Engine.is_waiting``), so the instance has no
+    timer or message rows to replace (only this function writes them, from the state it stores).
     """
     # Nothing sync reads depends on what is pending in the session: task rows are only created here, and a
     # second sync of one instance in a transaction (a message back to it) comes after deliver()'s locking query,
@@ -66,12 +68,12 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, engine: Eng
                 record(session, instance, "task_cancelled", now, actor=actor, task_id=task_id,
                        data={"element_id": row.element_id})
 
-        if not new:
+        if not new and waited:
             session.execute(_DROP_TIMERS, {"instance_id": instance.id})
         for timer in engine.waiting_timers(workflow):
             session.add(Timer(instance_id=instance.id, task_id=timer.task_id, element_id=timer.element_id,
                               name=timer.name, due_at=timer.due, run_at=timer.due, status="waiting", attempts=0))
-        if not new:
+        if not new and waited:
             session.execute(_DROP_WAITS, {"instance_id": instance.id})
         for wait in engine.waiting_messages(workflow):
             session.add(MessageWait(instance_id=instance.id, task_id=wait.task_id, element_id=wait.element_id,

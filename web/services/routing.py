@@ -28,13 +28,14 @@ MAX_DEPTH = 8
 
 
 def settle(session: Session, instance: ProcessInstance, workflow: Any, runtime: Runtime, now: datetime,
-           actor: str | None, depth: int = 0, *, new: bool = False) -> list[TaskRecord]:
+           actor: str | None, depth: int = 0, *, new: bool = False, waited: bool = True) -> list[TaskRecord]:
     """Store ``workflow`` for ``instance`` and route what it threw; returns the task rows opened.
 
-    ``new``: the instance was created in this transaction and never synced (it has no rows to update).
+    ``new``: the instance was created in this transaction and never synced (it has no rows to update);
+    ``waited=False``: its stored state had no waiting task (no timer or message rows; see ``sync``).
     """
     thrown = runtime.engine.take_thrown_messages(workflow)
-    opened = sync(session, instance, workflow, runtime.engine, now, actor, new=new)
+    opened = sync(session, instance, workflow, runtime.engine, now, actor, new=new, waited=waited)
     for message in thrown:
         route(session, instance, message.name, message.payload, runtime, now, actor, depth + 1)
     return opened

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -13,6 +14,7 @@ from forms.model import FormDefinition
 from ..models import ProcessDefinition
 from ..runtime import Runtime
 from .actors import Actor
+from .closures import MARKER_COLUMNS
 from .firms import enrolment
 from .deployment import latest_definition, newest_definitions
 from .errors import InvalidInput, ProcessNotFound
@@ -53,20 +55,30 @@ def start_option(session: Session, actor: Actor, process_id: str) -> StartOption
     return StartOption(d.process_id, d.name, form_or_none(d.start_form), d.name_en)
 
 
+# the newest definition of a process, with the closures' marker for the start's calendar check; built once
+_LATEST = (select(ProcessDefinition, *MARKER_COLUMNS).where(ProcessDefinition.process_id == bindparam("process_id"))
+           .order_by(ProcessDefinition.version_id.desc()).limit(1))
+
+
 def _startable(session: Session, actor: Actor, process_id: str) -> ProcessDefinition:
     """The newest definition of ``process_id`` if the actor may start it from a form (one indexed query).
 
     :raise ProcessNotFound:
     """
-    try:
-        d = latest_definition(session, process_id)
-    except ProcessNotFound:
-        d = None
+    d, _closures = _startable_now(session, actor, process_id)
+    return d
+
+
+def _startable_now(session: Session, actor: Actor,
+                   process_id: str) -> tuple[ProcessDefinition, tuple[int, int | None]]:
+    """:func:`_startable`, and the closures' marker read in the same query (``closures.refresh_calendar``)."""
+    row = session.execute(_LATEST, {"process_id": process_id}).first()
+    d = row[0] if row is not None else None
     if d is None or not d.manual_start or d.start_form is None or not (
             actor.system or d.starter_role is None or d.starter_role in actor.roles
             or (d.one_case_per and REPEAT_ROLE in actor.roles)):
         raise ProcessNotFound(f"no process '{process_id}' you may start")
-    return d
+    return d, (row[1], row[2])
 
 
 def start_with_form(process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor, locale: str,
@@ -105,7 +117,8 @@ def start_and_describe(process_id: str, raw: Mapping[str, Any], province: str | 
 
 def _start(session: Session, process_id: str, raw: Mapping[str, Any], province: str | None, *, actor: Actor,
            locale: str, runtime: Runtime, clock: Clock, any_process: bool = False) -> Outcome:
-    definition = latest_definition(session, process_id) if any_process else _startable(session, actor, process_id)
+    definition, closures = (latest_definition(session, process_id), None) if any_process \
+        else _startable_now(session, actor, process_id)
     form = form_or_none(definition.start_form)
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = dict(raw)
@@ -124,4 +137,5 @@ def _start(session: Session, process_id: str, raw: Mapping[str, Any], province: 
         clean.setdefault("province", province)
     reason = clean.get("repeat_reason")
     return start_in(session, definition, clean, actor=actor, province=province, runtime=runtime, clock=clock,
+                    closures=closures,
                     repeat_reason=reason if isinstance(reason, str) else None, locale=locale)

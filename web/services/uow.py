@@ -8,10 +8,13 @@ first one's result.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .errors import ConcurrentUpdate
 
 IMMEDIATE = "clusterflow_immediate"
+NO_BEGIN = "clusterflow_no_begin"
 # one session factory per database engine: building a sessionmaker defines a class, too dear for every action
 _FACTORIES: WeakKeyDictionary[SAEngine, sessionmaker] = WeakKeyDictionary()
 
@@ -64,6 +68,19 @@ class UnitOfWork:
         self.session.rollback()
 
 
+@contextmanager
+def lone_read(bind: SAEngine) -> Iterator[Connection]:
+    """A connection for reading that needs no snapshot across statements (the bearer-token check of every API
+    request): no ORM session and no transaction, each statement reads on its own (no BEGIN and ROLLBACK round
+    trips). Nothing may be written through it."""
+    with bind.connect() as connection:
+        if connection.dialect.name == "sqlite":   # pysqlite's autocommit is ours already (configure_sqlite)
+            connection.execution_options(**{NO_BEGIN: True})
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
 def configure_sqlite(engine: SAEngine) -> None:
     """Foreign keys, WAL, a busy timeout, and BEGIN IMMEDIATE for writing units of work.
 
@@ -84,5 +101,7 @@ def configure_sqlite(engine: SAEngine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(IMMEDIATE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(NO_BEGIN):
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")

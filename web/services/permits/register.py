@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from flask_babel import gettext
 
-from ...models import Event, Permit, PermitRequest, ProcessInstance, TaskRecord
+from ...models import Permit, PermitRequest, ProcessInstance, TaskRecord
 from ..errors import InvalidInput
+from ..event_log import append_event
 from .kinds import DEFAULT_KIND, add_months, permit_kinds
 
 
@@ -130,4 +131,4 @@ def _changed(session: Session, instance: ProcessInstance, data: Mapping[str, Any
 def _note(session: Session, case_id: int | None, action: str, now: datetime, actor: str | None,
           data: dict[str, Any]) -> None:
     if case_id is not None:
-        session.add(Event(instance_id=case_id, actor=actor, action=action, data=data, at=now))
+        append_event(session, case_id, action, now, actor=actor, data=data)
