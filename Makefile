@@ -32,9 +32,11 @@ run: $(STAMP) $(ASSETS)
 	$(BIN)/clusterflow demo
 	$(BIN)/clusterflow serve --worker
 
-## make test: the whole suite (PostgreSQL tests start their own server)
+## make test: the whole suite (PostgreSQL tests start their own server), on PYTEST_WORKERS processes
+## (pytest-xdist; each starts its own PostgreSQL and Chromium); PYTEST_WORKERS=0 runs it in this process
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(ASSETS)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: benchmarks, ratios against the raw engine (not tests)
 bench: $(STAMP)
