@@ -3,6 +3,8 @@ SMS carried and lands in their inbox; the registration page refuses a wrong comp
 wider than the screen, and the sign-in and registration pages pass axe-core's WCAG 2.1 AA rules."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -96,7 +98,9 @@ def test_the_registration_page_refuses_a_wrong_company_id_at_its_field_on_a_phon
 def test_a_representative_signs_out_and_in_again_by_code(page: Page, live_server: LiveServer, invited):
     sign_in_by_code(page, live_server, MOBILE)
     page.locator(".navbar-toggler").click()        # at 390 px the bar is folded
-    page.get_by_role("button", name="خروج").click()
+    expect(page.locator("#cf-nav")).to_have_class(re.compile(r"\bshow\b"))   # open, no longer sliding
+    with page.expect_navigation():
+        page.get_by_role("button", name="خروج").click()
     expect(page).to_have_url(f"{live_server.url}/login")
     live_server.clock.advance(seconds=61)          # one code a minute to a mobile
     sign_in_by_code(page, live_server, MOBILE)
