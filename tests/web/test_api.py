@@ -167,6 +167,18 @@ def test_a_token_in_use_expires_after_8_hours(case, sqlite_app):
         assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 401
 
 
+def test_an_overlong_token_is_refused_without_being_kept(case, sqlite_app):
+    """Tokens' checked signatures are cached; 200 KB of junk per request must not fill memory with it."""
+    from web.services.auth import _signed
+
+    client, _, _ = case
+    before = _signed.cache_info().currsize
+    for i in range(3):
+        refused = api(client, "GET", "/tasks", headers={"Authorization": f"Bearer {i}{'x' * 200_000}"})
+        assert refused.status_code == 401
+    assert _signed.cache_info().currsize == before
+
+
 def test_a_deactivated_users_token_stops_working(case, sqlite_app):
     client, _, tokens = case
     assert api(client, "GET", "/tasks", token=tokens["sara"]).status_code == 200

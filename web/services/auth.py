@@ -176,11 +176,18 @@ def issue_token(secret: str, user_id: int, stamp: str) -> str:
     return _token_serializer(secret).dumps({"u": user_id, "s": stamp})
 
 
+# tokens we issue are under 100 characters; a longer one is refused before its signature is checked, so the
+# cache of checked signatures holds at most _signed's maxsize short strings, whatever clients send
+MAX_TOKEN_LENGTH = 512
+
+
 def read_token(secret: str, token: str, max_age: int = TOKEN_MAX_AGE) -> tuple[int, str] | None:
     """(user id, password stamp) of a valid, unexpired token, or None.
 
     A token's signature is checked once (:func:`_signed`); its age is checked on every call, as itsdangerous does.
     """
+    if len(token) > MAX_TOKEN_LENGTH:   # never one of ours; kept out of the cache of signatures below
+        return None
     signed = _signed(secret, token)
     if signed is None:
         return None
